@@ -1,0 +1,28 @@
+"""minidl: a small deep-learning framework on NumPy (CPU) and CuPy (GPU).
+
+    import minidl as mdl
+    x = mdl.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+    (x * x).sum().backward()
+    x.grad                     # 2 * x
+"""
+import numpy as _np
+
+from . import backend, cuda
+from .autograd import Function, enable_grad, grad, is_grad_enabled, no_grad
+from .backend import default_device, get_rng_state, manual_seed, set_default_device, set_rng_state
+from .creation import (arange, empty, eye, from_numpy, full, full_like, linspace, normal, ones,
+                       ones_like, rand, randint, randn, randperm, tensor, uniform, zeros,
+                       zeros_like)
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .ops import (abs, amax, amin, argmax, argmin, broadcast_to, cat, clip, concatenate, cos,
+                  exp, flatten, log, logsumexp, matmul, max, maximum, mean, min, minimum, pad,
+                  permute, reshape, sigmoid, sin, split, sqrt, squeeze, stack, std, sum, tanh,
+                  transpose, unsqueeze, var, where)
+from .tensor import Tensor
+
+clamp = clip
+float16, float32, float64 = _np.float16, _np.float32, _np.float64
+int8, int16, int32, int64, uint8 = _np.int8, _np.int16, _np.int32, _np.int64, _np.uint8
+bool_ = _np.bool_
+
+__version__ = '0.1.0'

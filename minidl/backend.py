@@ -1,0 +1,183 @@
+"""The one place that knows NumPy from CuPy: array modules, devices, transfers and random numbers.
+
+Everything else in minidl asks this module for its array module (``array_module(x)`` or
+``module_for(device)``), so the same code runs on the CPU (NumPy) and on an NVIDIA GPU (CuPy).
+CuPy is imported lazily: ``import minidl`` never needs it.
+"""
+import os
+
+import numpy
+
+_cupy = None          # the cupy module once imported, False when it cannot be imported
+_cupy_error = None    # why it could not be imported
+
+
+def _import_cupy():
+    """Return the cupy module or None (remembering why it is missing)."""
+    global _cupy, _cupy_error
+    if _cupy is None:
+        try:
+            import cupy
+            _cupy = cupy
+        except Exception as exc:  # ImportError, or a broken CUDA installation
+            _cupy, _cupy_error = False, exc
+    return _cupy or None
+
+
+def cuda_is_available():
+    """True when CuPy imports and sees at least one CUDA device."""
+    cp = _import_cupy()
+    if cp is None:
+        return False
+    try:
+        return cp.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        return False
+
+
+def cuda_device_count():
+    """Number of CUDA devices CuPy sees (0 without CuPy)."""
+    return _import_cupy().cuda.runtime.getDeviceCount() if cuda_is_available() else 0
+
+
+def _require_cuda(device):
+    cp = _import_cupy()
+    if cp is None:
+        raise RuntimeError(
+            f"device {device!r} needs CuPy, which could not be imported ({_cupy_error}). "
+            "Install it with the extra that matches your CUDA toolkit: "
+            "pip install -e .[cuda12] (CUDA 12) or pip install -e .[cuda13] (CUDA 13)")
+    if not cuda_is_available():
+        raise RuntimeError(
+            f"device {device!r} was asked for, CuPy is installed, but no CUDA device is visible "
+            "(check the NVIDIA driver, nvidia-smi and CUDA_VISIBLE_DEVICES), or use device='cpu'")
+    return cp
+
+
+def canonical_device(device):
+    """Normalise a device spec ('cpu', 'cuda', 'cuda:1', 'gpu') to 'cpu' or 'cuda:N'."""
+    if device is None:
+        return default_device()
+    if not isinstance(device, str):
+        device = str(device)
+    name = device.strip().lower()
+    if name == 'cpu':
+        return 'cpu'
+    if name in ('cuda', 'gpu'):
+        return 'cuda:0'
+    if name.startswith('cuda:') and name[5:].isdigit():
+        return name
+    raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {device!r}")
+
+
+def module_for(device):
+    """The array module (numpy or cupy) that holds arrays on ``device``."""
+    device = canonical_device(device)
+    if device == 'cpu':
+        return numpy
+    return _require_cuda(device)
+
+
+def array_module(array):
+    """The array module of ``array``: numpy for NumPy arrays and scalars, cupy for CuPy arrays."""
+    if type(array) is numpy.ndarray or _cupy is None or _cupy is False:
+        return numpy
+    return _cupy if isinstance(array, _cupy.ndarray) else numpy
+
+
+def device_of(array):
+    """'cpu' for a NumPy array, 'cuda:N' for a CuPy array on GPU N."""
+    if array_module(array) is numpy:
+        return 'cpu'
+    return f'cuda:{array.device.id}'
+
+
+def to_device(array, device):
+    """Return ``array`` on ``device`` (the same object when it is already there)."""
+    device = canonical_device(device)
+    if device_of(array) == device:
+        return array
+    if device == 'cpu':
+        return array.get()
+    cp = _require_cuda(device)
+    with cp.cuda.Device(int(device[5:])):
+        return cp.asarray(array)
+
+
+def to_numpy(array):
+    """A NumPy array with the values of ``array`` (copied from the GPU if needed)."""
+    return array if array_module(array) is numpy else array.get()
+
+
+def scatter_add(target, index, values):
+    """target[index] += values, with repeated indices accumulating (unbuffered), in place."""
+    xp = array_module(target)
+    if xp is numpy:
+        numpy.add.at(target, index, values)
+    else:
+        import cupyx
+        cupyx.scatter_add(target, index, values)
+    return target
+
+
+# ---------------------------------------------------------------- default device
+_default_device = None
+
+
+def default_device():
+    """The device new tensors go to: set_default_device(), else $MINIDL_DEVICE, else 'cpu'."""
+    global _default_device
+    if _default_device is None:
+        _default_device = canonical_device(os.environ.get('MINIDL_DEVICE') or 'cpu')
+    return _default_device
+
+
+def set_default_device(device):
+    """Make ``device`` ('cpu' or 'cuda') the device of newly created tensors."""
+    global _default_device
+    device = canonical_device(device)
+    module_for(device)  # fail now, with the reason, if CUDA is not usable
+    _default_device = device
+
+
+# ---------------------------------------------------------------- random numbers
+_seed = None
+_generators = {}
+
+
+def manual_seed(seed):
+    """Seed every device's generator, so initialisation, shuffling and dropout repeat exactly."""
+    global _seed
+    if not isinstance(seed, (int, numpy.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    _seed = int(seed)
+    _generators.clear()
+
+
+def generator(device='cpu'):
+    """The random generator of ``device``: numpy.random.Generator on the CPU, cupy's on a GPU."""
+    device = canonical_device(device)
+    gen = _generators.get(device)
+    if gen is None:
+        seed = _seed if _seed is not None else None
+        if device == 'cpu':
+            gen = numpy.random.Generator(numpy.random.PCG64(seed))
+        else:
+            cp = _require_cuda(device)
+            with cp.cuda.Device(int(device[5:])):
+                gen = cp.random.RandomState(seed)
+        _generators[device] = gen
+    return gen
+
+
+def get_rng_state():
+    """The CPU generator's state as plain JSON-serialisable data (for checkpoints)."""
+    state = generator('cpu').bit_generator.state
+    return {'bit_generator': state['bit_generator'],
+            'state': {k: int(v) for k, v in state['state'].items()},
+            'has_uint32': int(state['has_uint32']), 'uinteger': int(state['uinteger'])}
+
+
+def set_rng_state(state):
+    """Restore a state returned by get_rng_state()."""
+    generator('cpu').bit_generator.state = state

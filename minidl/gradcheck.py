@@ -1,0 +1,143 @@
+"""Check analytical gradients against central finite differences (PyTorch's gradcheck semantics).
+
+The check runs in float64: below that, rounding swamps the finite differences, so lower
+precisions are refused. The output is contracted with a random upstream gradient (never all
+ones, which would hide errors that cancel in a sum). Every input that requires grad is checked;
+``directional=True`` compares one random direction per input instead of every element, for
+large inputs.
+"""
+import numpy
+
+from . import backend
+from .autograd import grad as autograd_grad
+from .tensor import Tensor
+
+
+class GradcheckError(AssertionError):
+    """Raised when an analytical gradient disagrees with finite differences."""
+
+
+def _outputs(fn, inputs):
+    out = fn(*inputs)
+    return list(out) if isinstance(out, (tuple, list)) else [out]
+
+
+def _differentiable(inputs):
+    checked = []
+    for i, x in enumerate(inputs):
+        if isinstance(x, Tensor) and x.requires_grad:
+            if x.dtype != numpy.float64:
+                raise TypeError(f"gradcheck: input {i} has dtype {x.dtype}; finite differences "
+                                "need float64 inputs (use .double() or dtype=float64)")
+            checked.append(i)
+    if not checked:
+        raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
+    return checked
+
+
+def _contract(fn, inputs, upstream):
+    """sum_k <output_k, upstream_k> as a Python float (with grad mode on, since fn may itself
+    differentiate, as in gradgradcheck)."""
+    outs = _outputs(fn, inputs)
+    total = 0.0
+    for out, u in zip(outs, upstream):
+        if u is not None:
+            total += float((out.data.astype(numpy.float64) * u).sum())
+    return total
+
+
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+              directional=False, seed=0):
+    """Compare the gradients of ``fn(*inputs)`` with central finite differences.
+
+    fn: a function of Tensors returning a Tensor or a tuple of Tensors; inputs: a Tensor or a
+    sequence (only float64 Tensors with requires_grad=True are checked). An element passes when
+    |analytical - numerical| <= atol + rtol * |numerical|. Returns True, or raises GradcheckError
+    (False when raise_exception=False) naming the input, the worst element, both values and the
+    tolerance.
+    """
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    checked = _differentiable(inputs)
+    rng = numpy.random.default_rng(seed)
+    outs = _outputs(fn, inputs)
+    upstream = []
+    for out in outs:
+        if isinstance(out, Tensor) and out.dtype.kind == 'f' and out.requires_grad:
+            upstream.append(backend.array_module(out.data).asarray(
+                rng.standard_normal(out.shape)).astype(out.dtype))
+        else:
+            upstream.append(None)
+    pairs = [(o, Tensor._make(u, None, 0)) for o, u in zip(outs, upstream) if u is not None]
+    if not pairs:
+        raise ValueError("gradcheck: no output requires grad")
+    targets = [inputs[i] for i in checked]
+    analytical = autograd_grad([p[0] for p in pairs], targets, [p[1] for p in pairs],
+                               allow_unused=True)
+    for i, g in zip(checked, analytical):
+        x = inputs[i]
+        xp = backend.array_module(x.data)
+        ga = xp.zeros(x.shape) if g is None else g.data
+        original = x.data
+        if directional:
+            direction = xp.asarray(rng.standard_normal(x.shape))
+            direction /= max(float(xp.sqrt((direction ** 2).sum())), 1e-12)
+            x.data = original + eps * direction
+            plus = _contract(fn, inputs, upstream)
+            x.data = original - eps * direction
+            minus = _contract(fn, inputs, upstream)
+            x.data = original
+            numerical = numpy.array([(plus - minus) / (2 * eps)])
+            analytic = numpy.array([float((ga * direction).sum())])
+            where = ['along a random direction']
+        else:
+            flat = original.copy().reshape(-1)
+            numerical = numpy.empty(flat.size)
+            for k in range(flat.size):
+                saved = flat[k]
+                flat[k] = saved + eps
+                x.data = flat.reshape(original.shape)
+                plus = _contract(fn, inputs, upstream)
+                flat[k] = saved - eps
+                minus = _contract(fn, inputs, upstream)
+                flat[k] = saved
+                numerical[k] = (plus - minus) / (2 * eps)
+            x.data = original
+            analytic = backend.to_numpy(ga).reshape(-1).astype(numpy.float64)
+            where = [f"element {tuple(int(j) for j in numpy.unravel_index(k, x.shape))}"
+                     for k in range(flat.size)]
+        error = numpy.abs(analytic - numerical)
+        allowed = atol + rtol * numpy.abs(numerical)
+        bad = error > allowed
+        if bad.any() or not numpy.isfinite(analytic).all():
+            k = int(numpy.argmax(numpy.where(bad, error - allowed, -numpy.inf))) if bad.any() \
+                else int(numpy.argmin(numpy.isfinite(analytic)))
+            message = (f"gradcheck failed for input {i} (shape {x.shape}) at {where[k]}: "
+                       f"analytical {analytic[k]:.8g}, numerical {numerical[k]:.8g}, "
+                       f"difference {error[k]:.3g} > tolerance {allowed[k]:.3g} "
+                       f"(atol={atol}, rtol={rtol}); {int(bad.sum())} of {bad.size} "
+                       "elements fail")
+            if raise_exception:
+                raise GradcheckError(message)
+            return False
+    return True
+
+
+def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+                  directional=False, seed=0):
+    """Check second derivatives: gradcheck of the function (inputs, v) -> d<fn(inputs), v>/d inputs
+    built with create_graph=True, for a random fixed upstream v."""
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    checked = _differentiable(inputs)
+    rng = numpy.random.default_rng(seed + 1)
+    outs = _outputs(fn, inputs)
+    vs = [Tensor(rng.standard_normal(o.shape), dtype=numpy.float64, device=o.device)
+          for o in outs if o.requires_grad]
+
+    def first_derivative(*args):
+        results = _outputs(fn, args)
+        results = [r for r in results if r.requires_grad]
+        grads = autograd_grad(results, [args[i] for i in checked], vs, create_graph=True,
+                              allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(first_derivative, inputs, eps, atol, rtol, raise_exception, directional, seed)

@@ -1,0 +1,393 @@
+"""Elementwise arithmetic, transcendental functions and matrix multiplication.
+
+Each primitive is a Function: ``forward`` on arrays, ``backward`` on Tensors (so it can itself be
+differentiated). Broadcasting needs no care here: the engine sums each gradient to its input's
+shape.
+"""
+import numpy
+
+from .. import backend
+from ..autograd import Function
+from ..tensor import Tensor
+
+
+def lift(value, like):
+    """Turn ``value`` (a Tensor, Python number or array) into a Tensor beside ``like``.
+
+    Python numbers take ``like``'s dtype when it can hold them, so float32 stays float32 (as in
+    PyTorch, where a Python scalar never upcasts a tensor).
+    """
+    if isinstance(value, Tensor):
+        return value
+    xp = backend.array_module(like.data)
+    if isinstance(value, (bool, numpy.bool_)):
+        dtype = like.dtype
+    elif isinstance(value, (int, numpy.integer)):
+        dtype = like.dtype if like.dtype.kind in 'iuf' else numpy.int64
+    elif isinstance(value, (float, numpy.floating)):
+        dtype = like.dtype if like.dtype.kind == 'f' else numpy.float32
+    else:
+        device = like.device if isinstance(value, (list, tuple)) else None
+        return Tensor(value, device=device)
+    return Tensor._make(xp.asarray(value, dtype=dtype), None, 0)
+
+
+def _broadcast_error(name, a, b):
+    raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together")
+
+
+class Add(Function):
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, gy):
+        return gy, gy
+
+
+class Sub(Function):
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, gy):
+        return gy, -gy
+
+
+class Mul(Function):
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        return (gy * b if a.requires_grad else None), (gy * a if b.requires_grad else None)
+
+
+class Div(Function):
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        ga = gy / b
+        return ga, (-ga * a / b if b.requires_grad else None)
+
+
+class Neg(Function):
+    def forward(self, a):
+        return -a
+
+    def backward(self, gy):
+        return -gy
+
+
+class PowScalar(Function):
+    """x ** c for a constant exponent c."""
+    def __init__(self, exponent):
+        self.exponent = exponent
+
+    def forward(self, a):
+        return a ** self.exponent
+
+    def backward(self, gy):
+        c = self.exponent
+        x, = self.inputs
+        return gy * (c * x ** (c - 1)) if c != 2 else gy * (2 * x)
+
+
+class Pow(Function):
+    """a ** b for two tensors."""
+    saves_output = True
+
+    def forward(self, a, b):
+        return a ** b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        ga = gy * b * a ** (b - 1) if a.requires_grad else None
+        gb = gy * self.output() * log(a) if b.requires_grad else None
+        return ga, gb
+
+
+class Exp(Function):
+    saves_output = True
+
+    def forward(self, a):
+        return backend.array_module(a).exp(a)
+
+    def backward(self, gy):
+        return gy * self.output()
+
+
+class Log(Function):
+    def forward(self, a):
+        return backend.array_module(a).log(a)
+
+    def backward(self, gy):
+        return gy / self.inputs[0]
+
+
+class Sqrt(Function):
+    saves_output = True
+
+    def forward(self, a):
+        return backend.array_module(a).sqrt(a)
+
+    def backward(self, gy):
+        return gy / (2 * self.output())
+
+
+class Abs(Function):
+    def forward(self, a):
+        return backend.array_module(a).abs(a)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        return gy * Tensor._make(backend.array_module(x).sign(x), None, 0)
+
+
+class Sin(Function):
+    def forward(self, a):
+        return backend.array_module(a).sin(a)
+
+    def backward(self, gy):
+        return gy * self.inputs[0].cos()
+
+
+class Cos(Function):
+    def forward(self, a):
+        return backend.array_module(a).cos(a)
+
+    def backward(self, gy):
+        return -gy * self.inputs[0].sin()
+
+
+class Tanh(Function):
+    saves_output = True
+
+    def forward(self, a):
+        return backend.array_module(a).tanh(a)
+
+    def backward(self, gy):
+        y = self.output()
+        return gy * (1 - y * y)
+
+
+class Sigmoid(Function):
+    saves_output = True
+
+    def forward(self, a):
+        # 0.5 * (1 + tanh(a / 2)) never overflows, unlike 1 / (1 + exp(-a))
+        xp = backend.array_module(a)
+        half = a.dtype.type(0.5) if a.dtype.kind == 'f' else 0.5
+        return half * (1 + xp.tanh(half * a))
+
+    def backward(self, gy):
+        y = self.output()
+        return gy * (y * (1 - y))
+
+
+class MaskedGrad(Function):
+    """Base for ops whose derivative is 0/1 (or a fixed factor) on a mask computed in forward."""
+    def backward(self, gy):
+        return gy * Tensor._make(self.mask, None, 0)
+
+
+class Clip(MaskedGrad):
+    def __init__(self, low, high):
+        self.low, self.high = low, high
+
+    def forward(self, a):
+        xp = backend.array_module(a)
+        mask = xp.ones(a.shape, dtype=a.dtype)
+        if self.low is not None:
+            mask *= a >= self.low
+        if self.high is not None:
+            mask *= a <= self.high
+        self.mask = mask
+        return xp.clip(a, self.low, self.high)
+
+
+class Maximum(Function):
+    """Elementwise maximum; at ties each input gets half the gradient (as PyTorch)."""
+    def __init__(self, take_max=True):
+        self.take_max = take_max
+
+    def forward(self, a, b):
+        xp = backend.array_module(a)
+        wins = (a > b) if self.take_max else (a < b)
+        self.share = wins + 0.5 * (a == b)
+        return xp.maximum(a, b) if self.take_max else xp.minimum(a, b)
+
+    def backward(self, gy):
+        share = Tensor._make(self.share.astype(gy.dtype), None, 0)
+        return gy * share, gy * (1 - share)
+
+
+class Where(Function):
+    """where(condition, a, b) with a constant boolean condition."""
+    def __init__(self, condition):
+        self.condition = condition
+
+    def forward(self, a, b):
+        return backend.array_module(a).where(self.condition, a, b)
+
+    def backward(self, gy):
+        zero = Tensor._make(backend.array_module(gy.data).zeros((), dtype=gy.dtype), None, 0)
+        return Where(self.condition)(gy, zero), Where(self.condition)(zero, gy)
+
+
+class MatMul(Function):
+    """Batched matrix product of arrays with at least two dimensions."""
+    def forward(self, a, b):
+        return a @ b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        ga = gy @ b.mT if a.requires_grad else None
+        gb = a.mT @ gy if b.requires_grad else None
+        return ga, gb
+
+
+class Cast(Function):
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, a):
+        self.source = a.dtype
+        return a.astype(self.dtype)
+
+    def backward(self, gy):
+        return Cast(self.source)(gy)
+
+
+class ToDevice(Function):
+    def __init__(self, device):
+        self.device = device
+
+    def forward(self, a):
+        self.source = backend.device_of(a)
+        return backend.to_device(a, self.device)
+
+    def backward(self, gy):
+        return ToDevice(self.source)(gy)
+
+
+class Clone(Function):
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, gy):
+        return gy
+
+
+# ---------------------------------------------------------------- wrappers with checks
+def _binary(function_class, name):
+    def op(a, b):
+        if not isinstance(a, Tensor):
+            a = lift(a, b)
+        elif not isinstance(b, Tensor):
+            b = lift(b, a)
+        try:
+            return function_class()(a, b)
+        except ValueError as exc:
+            if 'broadcast' in str(exc):
+                _broadcast_error(name, a, b)
+            raise
+    op.__name__ = name
+    op.__doc__ = f"Elementwise {name} of two tensors (or a tensor and a number), broadcasting."
+    return op
+
+
+add = _binary(Add, 'add')
+sub = _binary(Sub, 'sub')
+mul = _binary(Mul, 'mul')
+div = _binary(Div, 'div')
+
+
+def pow(a, b):
+    """a ** b, elementwise; a constant exponent uses a cheaper rule."""
+    if isinstance(a, Tensor) and isinstance(b, (int, float)):
+        return PowScalar(b)(a)
+    if not isinstance(a, Tensor):
+        a = lift(a, b)
+    return Pow()(a, lift(b, a))
+
+
+def _unary(function_class, name):
+    def op(x):
+        return function_class()(x)
+    op.__name__ = name
+    op.__doc__ = f"Elementwise {name}; same shape as the input."
+    return op
+
+
+exp = _unary(Exp, 'exp')
+log = _unary(Log, 'log')
+sqrt = _unary(Sqrt, 'sqrt')
+abs = _unary(Abs, 'abs')
+sin = _unary(Sin, 'sin')
+cos = _unary(Cos, 'cos')
+tanh = _unary(Tanh, 'tanh')
+sigmoid = _unary(Sigmoid, 'sigmoid')
+neg = _unary(Neg, 'neg')
+
+
+def clip(x, min=None, max=None):
+    """Limit values to [min, max]; the gradient is zero where the limit applies."""
+    if min is None and max is None:
+        raise ValueError("clip: at least one of min and max must be given")
+    return Clip(min, max)(x)
+
+
+def maximum(a, b):
+    """Elementwise maximum of two tensors, broadcasting."""
+    a = a if isinstance(a, Tensor) else lift(a, b)
+    return Maximum(True)(a, lift(b, a))
+
+
+def minimum(a, b):
+    """Elementwise minimum of two tensors, broadcasting."""
+    a = a if isinstance(a, Tensor) else lift(a, b)
+    return Maximum(False)(a, lift(b, a))
+
+
+def where(condition, a, b):
+    """Elements of ``a`` where ``condition`` holds, else of ``b`` (broadcasting all three)."""
+    if isinstance(a, Tensor):
+        b = lift(b, a)
+    elif isinstance(b, Tensor):
+        a = lift(a, b)
+    else:
+        a, b = Tensor(a), Tensor(b)
+    cond = condition.data if isinstance(condition, Tensor) else a._xp().asarray(condition)
+    return Where(cond.astype(bool))(a, b)
+
+
+def matmul(a, b):
+    """Matrix product with NumPy's rules: (..., n, k) @ (..., k, m) -> (..., n, m); 1-D operands
+    are treated as a row (left) or column (right) vector and that dimension is removed."""
+    a = a if isinstance(a, Tensor) else lift(a, b)
+    b = lift(b, a)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: both operands need at least one dimension, got shapes "
+                         f"{a.shape} and {b.shape}")
+    inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if a.shape[-1] != inner_b:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned "
+                         f"({a.shape[-1]} != {inner_b})")
+    if a.ndim >= 2 and b.ndim >= 2:
+        return MatMul()(a, b)
+    a2 = a.reshape(1, -1) if a.ndim == 1 else a
+    b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+    out = MatMul()(a2, b2)
+    if b.ndim == 1:
+        out = out.squeeze(-1)
+    if a.ndim == 1:
+        out = out.squeeze(-2 if b.ndim > 1 else -1)
+    return out
+
+
+def compare(name, a, b):
+    """A comparison (less, equal, ...) as a boolean tensor outside the graph."""
+    a = a if isinstance(a, Tensor) else lift(a, b)
+    b = lift(b, a)
+    return Tensor._make(getattr(a._xp(), name)(a.data, b.data), None, 0)
