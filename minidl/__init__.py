@@ -26,3 +26,16 @@ int8, int16, int32, int64, uint8 = _np.int8, _np.int16, _np.int32, _np.int64, _n
 bool_ = _np.bool_
 
 __version__ = '0.1.0'
+
+_SUBMODULES = ('functional', 'nn', 'optim', 'data', 'datasets', 'train', 'io')
+_LATE_NAMES = {'save': 'io', 'load': 'io', 'summary': 'nn'}
+
+
+def __getattr__(name):
+    # Upper layers (nn, optim, train, ...) import the core, so the core imports them on first use.
+    import importlib
+    if name in _SUBMODULES:
+        return importlib.import_module(f'{__name__}.{name}')
+    if name in _LATE_NAMES:
+        return getattr(importlib.import_module(f'{__name__}.{_LATE_NAMES[name]}'), name)
+    raise AttributeError(f"module 'minidl' has no attribute {name!r}")
