@@ -14,6 +14,8 @@ import functools
 import heapq
 import weakref
 
+from .backend import ensure_array
+
 _grad_enabled = [True]
 
 
@@ -71,8 +73,11 @@ class Function:
                 if type(array) is not kind:
                     _raise_device_mismatch(type(self).__name__, inputs)
         result = self.forward(*data)
+        if type(result) is not tuple:
+            result = ensure_array(result)
         record = _grad_enabled[0] and any(x.requires_grad for x in inputs)
         if type(result) is tuple:
+            self.n_outputs = len(result)
             outputs = tuple(Tensor._make(r, self if record else None, i) for i, r in enumerate(result))
         else:
             outputs = Tensor._make(result, self if record else None, 0)
@@ -160,12 +165,12 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, targ
         while heap:
             fn = heapq.heappop(heap)[2]
             slots = pending.pop(fn)
-            n_out = max(slots) + 1
+            n_out = getattr(fn, 'n_outputs', 1)
             grads = [slots.get(i) for i in range(n_out)]
             if fn._retained and captured is None:
                 for index, ref in fn._retained:
                     out = ref()
-                    if out is not None and index < n_out and grads[index] is not None:
+                    if out is not None and grads[index] is not None:
                         g = grads[index] if create_graph else grads[index].detach()
                         out.grad = g if out.grad is None else out.grad + g
             input_grads = fn.backward(*grads)

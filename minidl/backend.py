@@ -85,6 +85,13 @@ def array_module(array):
     return _cupy if isinstance(array, _cupy.ndarray) else numpy
 
 
+def ensure_array(value):
+    """``value`` as an array: NumPy reductions return scalars, which become 0-d arrays."""
+    if isinstance(value, numpy.generic):
+        return numpy.asarray(value)
+    return value
+
+
 def device_of(array):
     """'cpu' for a NumPy array, 'cuda:N' for a CuPy array on GPU N."""
     if array_module(array) is numpy:

@@ -60,19 +60,17 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
     checked = _differentiable(inputs)
     rng = numpy.random.default_rng(seed)
     outs = _outputs(fn, inputs)
-    upstream = []
-    for out in outs:
-        if isinstance(out, Tensor) and out.dtype.kind == 'f' and out.requires_grad:
-            upstream.append(backend.array_module(out.data).asarray(
-                rng.standard_normal(out.shape)).astype(out.dtype))
-        else:
-            upstream.append(None)
-    pairs = [(o, Tensor._make(u, None, 0)) for o, u in zip(outs, upstream) if u is not None]
-    if not pairs:
-        raise ValueError("gradcheck: no output requires grad")
+    upstream = [backend.array_module(o.data).asarray(rng.standard_normal(o.shape)).astype(o.dtype)
+                if isinstance(o, Tensor) and o.dtype.kind == 'f' else None for o in outs]
+    if all(u is None for u in upstream):
+        raise ValueError("gradcheck: fn returned no floating-point tensor")
+    # An output that does not require grad does not depend on the inputs: its analytical
+    # gradient is zero, which the finite differences must confirm.
+    pairs = [(o, Tensor._make(u, None, 0)) for o, u in zip(outs, upstream)
+             if u is not None and o.requires_grad]
     targets = [inputs[i] for i in checked]
-    analytical = autograd_grad([p[0] for p in pairs], targets, [p[1] for p in pairs],
-                               allow_unused=True)
+    analytical = (autograd_grad([p[0] for p in pairs], targets, [p[1] for p in pairs],
+                                allow_unused=True) if pairs else [None] * len(targets))
     for i, g in zip(checked, analytical):
         x = inputs[i]
         xp = backend.array_module(x.data)
@@ -131,13 +129,14 @@ def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tr
     rng = numpy.random.default_rng(seed + 1)
     outs = _outputs(fn, inputs)
     vs = [Tensor(rng.standard_normal(o.shape), dtype=numpy.float64, device=o.device)
-          for o in outs if o.requires_grad]
+          for o in outs]
 
     def first_derivative(*args):
         results = _outputs(fn, args)
-        results = [r for r in results if r.requires_grad]
-        grads = autograd_grad(results, [args[i] for i in checked], vs, create_graph=True,
-                              allow_unused=True)
-        return tuple(g for g in grads if g is not None)
+        pairs = [(r, v) for r, v in zip(results, vs) if r.requires_grad]
+        grads = autograd_grad([p[0] for p in pairs], [args[i] for i in checked],
+                              [p[1] for p in pairs], create_graph=True, allow_unused=True)
+        return tuple(g if g is not None else args[i].detach() * 0
+                     for g, i in zip(grads, checked))
 
     return gradcheck(first_derivative, inputs, eps, atol, rtol, raise_exception, directional, seed)

@@ -280,12 +280,25 @@ class Clone(Function):
 
 
 # ---------------------------------------------------------------- wrappers with checks
+def promote(a, b):
+    """Match dtypes as PyTorch does where NumPy differs: an integer tensor meeting a float one
+    takes the float dtype (NumPy would give int64 + float32 -> float64)."""
+    if a.dtype != b.dtype:
+        if a.dtype.kind in 'biu' and b.dtype.kind == 'f':
+            a = Tensor._make(a.data.astype(b.dtype), None, 0)
+        elif b.dtype.kind in 'biu' and a.dtype.kind == 'f':
+            b = Tensor._make(b.data.astype(a.dtype), None, 0)
+    return a, b
+
+
 def _binary(function_class, name):
     def op(a, b):
         if not isinstance(a, Tensor):
             a = lift(a, b)
         elif not isinstance(b, Tensor):
             b = lift(b, a)
+        if a.dtype != b.dtype:
+            a, b = promote(a, b)
         try:
             return function_class()(a, b)
         except ValueError as exc:

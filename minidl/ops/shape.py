@@ -35,14 +35,14 @@ def _is_advanced(index):
     return any(not isinstance(p, (int, slice, type(None), type(Ellipsis))) for p in parts)
 
 
-def _raw_index(index):
-    """Replace Tensors inside an index by their arrays."""
+def _raw_index(index, xp):
+    """Replace Tensors and lists inside an index by arrays of the indexed tensor's module."""
     if isinstance(index, tuple):
-        return tuple(_raw_index(i) for i in index)
+        return tuple(_raw_index(i, xp) for i in index)
     if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, list):
-        return numpy.asarray(index)
+        index = index.data
+    if isinstance(index, list) or backend.array_module(index) is not xp and hasattr(index, 'ndim'):
+        return xp.asarray(backend.to_numpy(index) if hasattr(index, 'ndim') else index)
     return index
 
 
@@ -221,7 +221,7 @@ def sum_to(x, shape):
 def getitem(x, index):
     """x[index]: basic slicing and integer/boolean array indexing; gradients scatter back,
     accumulating where an index repeats."""
-    return GetItem(_raw_index(index))(x)
+    return GetItem(_raw_index(index, x._xp()))(x)
 
 
 def _check_same(tensors, name):
