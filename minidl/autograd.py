@@ -14,7 +14,9 @@ import functools
 import heapq
 import weakref
 
-from .backend import ensure_array
+from .backend import NDARRAY, ensure_array
+
+make_tensor = None   # Tensor's fast constructor, installed by minidl.tensor (which imports us)
 
 _grad_enabled = [True]
 
@@ -65,26 +67,39 @@ class Function:
     saves_output = False
 
     def __call__(self, *inputs):
-        from .tensor import Tensor
-        data = [x.data for x in inputs]
-        if len(data) > 1:
+        # The hot path of every operation: kept flat, with one- and two-input cases spelled out.
+        if len(inputs) == 1:
+            x = inputs[0]
+            result = self.forward(x.data)
+            record = _grad_enabled[0] and x.requires_grad
+        else:
+            data = [x.data for x in inputs]
             kind = type(data[0])
             for array in data:
                 if type(array) is not kind:
                     _raise_device_mismatch(type(self).__name__, inputs)
-        result = self.forward(*data)
-        if type(result) is not tuple:
-            result = ensure_array(result)
-        record = _grad_enabled[0] and any(x.requires_grad for x in inputs)
+            result = self.forward(*data)
+            record = False
+            if _grad_enabled[0]:
+                for x in inputs:
+                    if x.requires_grad:
+                        record = True
+                        break
+        ctx = self if record else None
         if type(result) is tuple:
             self.n_outputs = len(result)
-            outputs = tuple(Tensor._make(r, self if record else None, i) for i, r in enumerate(result))
+            outputs = tuple(make_tensor(ensure_array(r), ctx, i) for i, r in enumerate(result))
         else:
-            outputs = Tensor._make(result, self if record else None, 0)
+            if type(result) is not NDARRAY:
+                result = ensure_array(result)
+            outputs = make_tensor(result, ctx, 0)
         if record:
             self.inputs = inputs
-            self.generation = 1 + max(x._ctx.generation if x._ctx is not None else 0
-                                      for x in inputs)
+            generation = 0
+            for x in inputs:
+                if x._ctx is not None and x._ctx.generation > generation:
+                    generation = x._ctx.generation
+            self.generation = generation + 1
             self._retained = None
             if self.saves_output:
                 self._output_ref, self._output_data = weakref.ref(outputs), result
@@ -95,8 +110,7 @@ class Function:
         derivatives exact, or its saved values once the graph above it has been freed."""
         out = self._output_ref()
         if out is None:
-            from .tensor import Tensor
-            out = Tensor._make(self._output_data, None, 0)
+            out = make_tensor(self._output_data, None, 0)
         return out
 
     def forward(self, *arrays):

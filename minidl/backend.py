@@ -8,6 +8,8 @@ import os
 
 import numpy
 
+NDARRAY = numpy.ndarray
+
 _cupy = None          # the cupy module once imported, False when it cannot be imported
 _cupy_error = None    # why it could not be imported
 

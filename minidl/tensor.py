@@ -2,6 +2,7 @@
 import numpy
 
 from . import backend
+from . import autograd
 from .autograd import default_root_grad, run_backward
 
 _FLOAT_DEFAULT = numpy.float32
@@ -283,5 +284,18 @@ class Tensor:
 
     # Methods (exp, sum, reshape, ...) are attached by minidl.ops, where they are defined.
 
+
+def _make_tensor(data, ctx, index):
+    t = _new_object(Tensor)
+    t.data = data
+    t.grad = None
+    t._ctx = ctx
+    t._idx = index
+    t.requires_grad = ctx is not None
+    return t
+
+
+_new_object = object.__new__
+autograd.make_tensor = _make_tensor
 
 from . import ops  # noqa: E402  (ops needs Tensor defined first)

@@ -297,7 +297,7 @@ def _binary(function_class, name):
             a = lift(a, b)
         elif not isinstance(b, Tensor):
             b = lift(b, a)
-        if a.dtype != b.dtype:
+        if a.data.dtype is not b.data.dtype and a.data.dtype != b.data.dtype:
             a, b = promote(a, b)
         try:
             return function_class()(a, b)
