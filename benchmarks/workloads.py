@@ -1,0 +1,205 @@
+"""The benchmark workloads, each written once for minidl and once for PyTorch.
+
+Every workload is a function ``(framework, device) -> step`` that builds its model and data and
+returns a zero-argument callable doing one measured unit of work. Data and weights are built
+outside the timed step. Float32 throughout.
+"""
+import numpy as np
+
+DIGITS_BATCH = 64
+
+
+def _digits_arrays():
+    from minidl.datasets import digits
+    (x, y), _ = digits(as_arrays=True)
+    order = np.random.default_rng(0).permutation(len(x))
+    return x[order], y[order]
+
+
+def _batches(n, batch):
+    return [slice(i, min(i + batch, n)) for i in range(0, n, batch)]
+
+
+# ---------------------------------------------------------------- minidl
+def _minidl_digits_cnn():
+    from minidl import nn
+    return nn.Sequential([nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Dense(128, 10)])
+
+
+def _minidl_lenet():
+    from minidl import nn
+    return nn.Sequential([nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Dense(400, 120), nn.ReLU(), nn.Dense(120, 84), nn.ReLU(),
+                          nn.Dense(84, 10)])
+
+
+def minidl_w1(device):
+    """W1: one epoch of the digits CNN with Adam, batch 64, over 1,437 training images."""
+    import minidl as mdl
+    import minidl.functional as F
+    mdl.manual_seed(0)
+    x, y = _digits_arrays()
+    x, y = mdl.tensor(x, device=device), mdl.tensor(y, device=device)
+    model = _minidl_digits_cnn().to(device)
+    opt = mdl.optim.Adam(model.parameters(), lr=1e-3)
+    batches = _batches(len(x), DIGITS_BATCH)
+
+    def epoch():
+        for s in batches:
+            loss = F.cross_entropy(model(x[s]), y[s])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return loss.item()
+    return epoch
+
+
+def minidl_w2(device):
+    """W2: one LeNet-5 training step (SGD) on a (128, 1, 28, 28) batch."""
+    import minidl as mdl
+    import minidl.functional as F
+    mdl.manual_seed(0)
+    x = mdl.randn(128, 1, 28, 28, device=device)
+    y = mdl.randint(0, 10, (128,), device=device)
+    model = _minidl_lenet().to(device)
+    opt = mdl.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+
+    def step():
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step
+
+
+def minidl_w3(device):
+    """W3: Conv2d(64, 64, 3, padding=1) forward and backward on (32, 64, 32, 32)."""
+    import minidl as mdl
+    mdl.manual_seed(0)
+    layer = mdl.nn.Conv2d(64, 64, 3, padding=1).to(device)
+    x = mdl.randn(32, 64, 32, 32, device=device, requires_grad=True)
+    upstream = mdl.randn(32, 64, 32, 32, device=device)
+
+    def step():
+        layer.zero_grad()
+        x.grad = None
+        layer(x).backward(upstream)
+        return float(x.grad.data[0, 0, 0, 0])
+    return step
+
+
+def minidl_w4(device, requires_grad):
+    """W4: a + b on (8,) tensors."""
+    import minidl as mdl
+    a = mdl.ones(8, device=device, requires_grad=requires_grad)
+    b = mdl.ones(8, device=device, requires_grad=requires_grad)
+    return lambda: a + b
+
+
+# ---------------------------------------------------------------- PyTorch
+def _torch_digits_cnn(nn):
+    return nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(128, 10))
+
+
+def _torch_lenet(nn):
+    return nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                         nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                         nn.Linear(84, 10))
+
+
+def _sync(torch, device):
+    if device != 'cpu':
+        torch.cuda.synchronize()
+
+
+def torch_w1(device):
+    import torch
+    import torch.nn.functional as F
+    torch.manual_seed(0)
+    x, y = _digits_arrays()
+    x, y = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
+    model = _torch_digits_cnn(torch.nn).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    batches = _batches(len(x), DIGITS_BATCH)
+
+    def epoch():
+        for s in batches:
+            loss = F.cross_entropy(model(x[s]), y[s])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return loss.item()
+    return epoch
+
+
+def torch_w2(device):
+    import torch
+    import torch.nn.functional as F
+    torch.manual_seed(0)
+    x = torch.randn(128, 1, 28, 28, device=device)
+    y = torch.randint(0, 10, (128,), device=device)
+    model = _torch_lenet(torch.nn).to(device)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+
+    def step():
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step
+
+
+def torch_w3(device):
+    import torch
+    torch.manual_seed(0)
+    layer = torch.nn.Conv2d(64, 64, 3, padding=1).to(device)
+    x = torch.randn(32, 64, 32, 32, device=device, requires_grad=True)
+    upstream = torch.randn(32, 64, 32, 32, device=device)
+
+    def step():
+        layer.zero_grad()
+        x.grad = None
+        layer(x).backward(upstream)
+        _sync(torch, device)
+        return float(x.grad[0, 0, 0, 0])
+    return step
+
+
+def torch_w4(device, requires_grad):
+    import torch
+    a = torch.ones(8, device=device, requires_grad=requires_grad)
+    b = torch.ones(8, device=device, requires_grad=requires_grad)
+    return lambda: a + b
+
+
+def numpy_w4(device, requires_grad):
+    a = np.ones(8, np.float32)
+    b = np.ones(8, np.float32)
+    return lambda: a + b
+
+
+# ---------------------------------------------------------------- W3's hardware reference
+W3_FLOPS = 3 * 2 * (32 * 32 * 32) * 64 * (64 * 9)   # forward + grad input + grad weight
+
+
+def numpy_w3_gemms(device):
+    """The three GEMMs of W3 (forward, grad weight, grad input) as plain NumPy matmuls."""
+    rng = np.random.default_rng(0)
+    rows, inner, cout = 32 * 32 * 32, 64 * 9, 64
+    cols = rng.standard_normal((rows, inner), dtype=np.float32)
+    w = rng.standard_normal((inner, cout), dtype=np.float32)
+    gy = rng.standard_normal((rows, cout), dtype=np.float32)
+
+    def step():
+        cols @ w
+        gy.T @ cols
+        gy @ w.T
+    return step

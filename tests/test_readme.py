@@ -1,0 +1,35 @@
+"""The README stays true: its test command is CI's, and its tour runs as written."""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _readme():
+    with open(os.path.join(ROOT, 'README.md')) as f:
+        return f.read()
+
+
+def test_ci_runs_the_readme_test_command():
+    blocks = re.findall(r'```bash\n(.*?)\n```', _readme(), re.S)
+    test_command = [b for b in blocks if 'pytest' in b]
+    assert len(test_command) == 1
+    with open(os.path.join(ROOT, '.ci', 'run')) as f:
+        assert test_command[0].strip() in f.read()
+    assert any('examples/digits.py' in b for b in blocks)
+
+
+def test_tour_runs_as_written(tmp_path):
+    blocks = re.findall(r'```python\n(.*?)\n```', _readme(), re.S)
+    assert len(blocks) >= 3
+    script = '\n'.join(blocks)
+    out = subprocess.run([sys.executable, '-c', script], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=300, env={**os.environ, 'PYTHONPATH': ROOT})
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert 'tensor([[2., 4.],' in out.stdout
+    assert '6,090' in out.stdout
+    assert (tmp_path / 'digits.npz').exists()
