@@ -1,0 +1,72 @@
+"""Whole training checkpoints: model, optimizer, scheduler, epoch, RNG and data-loader state.
+
+    save_checkpoint('ckpt.npz', model, opt, sched, epoch=3, loader=train_loader)
+    ...                                       # later, with freshly built objects:
+    start = load_checkpoint('ckpt.npz', model, opt, sched, loader=train_loader)
+    fit(model, train_loader, loss_fn, opt, epochs=10, scheduler=sched, start_epoch=start)
+
+Resuming continues exactly: the file carries minidl's CPU random state (shuffling, dropout) and
+the loader's own generator (when it was built with ``seed``).
+"""
+from .. import backend
+from .. import io
+
+_RESERVED = ('model', 'optimizer', 'scheduler', 'epoch', 'rng', 'loader')
+
+
+def save_checkpoint(path, model, optimizer=None, scheduler=None, epoch=0, loader=None, **extra):
+    """Save a full training checkpoint to ``path`` (atomically, with ``minidl.io.save``).
+
+    ``epoch`` is the number of epochs completed: pass what ``load_checkpoint`` returns as
+    ``fit(..., start_epoch=...)``. ``loader`` is the training DataLoader (or anything with
+    ``state_dict()``), whose shuffling generator is saved. ``extra`` keywords (numbers,
+    strings, arrays, nested dicts...) are stored too; ``minidl.load(path)`` returns them all as a
+    dict with keys model, optimizer, scheduler, epoch, rng, loader and the extras.
+    """
+    clash = sorted(set(extra) & set(_RESERVED))
+    if clash:
+        raise ValueError(f"save_checkpoint: extra keys {clash} clash with the checkpoint's own "
+                         f"entries {list(_RESERVED)}")
+    checkpoint = {
+        'model': model.state_dict(),
+        'optimizer': optimizer.state_dict() if optimizer is not None else None,
+        'scheduler': scheduler.state_dict() if scheduler is not None else None,
+        'epoch': int(epoch),
+        'rng': backend.get_rng_state(),
+        'loader': loader.state_dict() if hasattr(loader, 'state_dict') else None,
+    }
+    checkpoint.update(extra)
+    io.save(checkpoint, path)
+
+
+def _model_device(model):
+    for p in model.parameters():
+        return p.device
+    return None
+
+
+def load_checkpoint(path, model, optimizer=None, scheduler=None, loader=None, device=None,
+                    restore_rng=True):
+    """Restore a checkpoint written by ``save_checkpoint`` into the given objects; returns the
+    number of epochs completed (the ``start_epoch`` to resume from).
+
+    Tensors are loaded onto ``device`` (default: the model's device). The model's load is
+    strict (missing, unexpected or mis-shaped keys are errors). The CPU random state is restored
+    unless ``restore_rng=False``. Objects passed as None are left alone.
+    """
+    checkpoint = io.load(path, device=device or _model_device(model) or 'cpu')
+    if not isinstance(checkpoint, dict) or 'model' not in checkpoint or 'epoch' not in checkpoint:
+        raise ValueError(f"{str(path)!r} is a minidl file but not a training checkpoint (no "
+                         "'model' and 'epoch' entries); load it with minidl.load")
+    model.load_state_dict(checkpoint['model'])
+    for name, obj in (('optimizer', optimizer), ('scheduler', scheduler), ('loader', loader)):
+        if obj is None:
+            continue
+        state = checkpoint.get(name)
+        if state is None:
+            raise ValueError(f"{str(path)!r} has no {name} state, but a {name} was given to "
+                             "load_checkpoint")
+        obj.load_state_dict(state)
+    if restore_rng and checkpoint.get('rng') is not None:
+        backend.set_rng_state(checkpoint['rng'])
+    return int(checkpoint['epoch'])

@@ -1,0 +1,282 @@
+"""The training loop: fit (with a tqdm bar per epoch), evaluate and predict.
+
+    history = fit(model, train_loader, nn.CrossEntropyLoss(), opt, epochs=10, val_data=test_loader)
+    history['val_accuracy'][-1]
+
+Running sums of loss and correct predictions stay on the device during an epoch and are read
+once at its end (or when the progress bar refreshes), so training does not wait on the GPU after
+every batch.
+"""
+import sys
+import time
+
+from .. import backend
+from ..autograd import no_grad
+from ..tensor import Tensor
+from .callbacks import Callback
+
+
+class History(dict):
+    """Per-epoch metrics: ``history['loss']``, ``['accuracy']``, ``['val_loss']``,
+    ``['val_accuracy']``, ``['lr']`` are lists with one value per epoch run; ``history.epoch``
+    lists the (0-based) epoch numbers."""
+
+    def __init__(self):
+        super().__init__()
+        self.epoch = []
+
+    def append(self, epoch, logs):
+        self.epoch.append(epoch)
+        for key, value in logs.items():
+            self.setdefault(key, []).append(value)
+
+
+# ------------------------------------------------------------------ helpers
+def _model_device(model):
+    for p in model.parameters():
+        return p.device
+    return None
+
+
+def _as_tensor(x, device):
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    if device is not None and x.device != device:
+        x = Tensor._make(backend.to_device(x.data, device), None, 0)
+    return x
+
+
+def _split_batch(batch, device, where):
+    if not isinstance(batch, (tuple, list)) or len(batch) < 2:
+        raise TypeError(f"{where}: every batch must be a pair (inputs, targets), got "
+                        f"{type(batch).__name__}" + (f" of length {len(batch)}"
+                                                     if isinstance(batch, (tuple, list)) else ''))
+    return _as_tensor(batch[0], device), _as_tensor(batch[1], device)
+
+
+def _correct(out, y):
+    """The number of correct predictions (a device scalar, not synchronised): class scores
+    ``out`` (N, C, ...) against class indices ``y`` (N, ...), or against class probabilities of
+    out's shape."""
+    o, t = out.data, y.data
+    if t.dtype.kind in 'iu' and o.ndim == t.ndim + 1:
+        return (o.argmax(axis=1) == t).sum()
+    if t.dtype.kind == 'f' and o.shape == t.shape and o.ndim >= 2 and o.shape[1] > 1:
+        return (o.argmax(axis=1) == t.argmax(axis=1)).sum()
+    raise ValueError(f"metric 'accuracy' needs class scores of shape (N, C, ...) and integer "
+                     f"class indices of shape (N, ...) (or class probabilities of the scores' "
+                     f"shape); got outputs {tuple(o.shape)} and targets {tuple(t.shape)} of dtype "
+                     f"{t.dtype}. Pass metrics=() for regression")
+
+
+def _check_metrics(metrics):
+    for m in metrics:
+        if m not in ('accuracy', 'acc'):
+            raise ValueError(f"unknown metric {m!r}: minidl.train knows 'accuracy'")
+    return bool(metrics)
+
+
+def _scheduler_kind(scheduler):
+    """'batch' (OneCycleLR, CyclicLR: stepped after every batch), 'plateau' (ReduceLROnPlateau:
+    stepped with a metric) or 'epoch' (the rest)."""
+    if scheduler is None:
+        return None
+    names = {cls.__name__ for cls in type(scheduler).__mro__}
+    if 'ReduceLROnPlateau' in names:
+        return 'plateau'
+    if getattr(scheduler, 'step_per_batch', False) or names & {'OneCycleLR', 'CyclicLR'}:
+        return 'batch'
+    return 'epoch'
+
+
+def _show_progress(progress):
+    if not progress:
+        return False
+    if 'ipykernel' in sys.modules:   # a notebook: tqdm.auto draws a widget
+        return True
+    isatty = getattr(sys.stdout, 'isatty', None)
+    return bool(isatty and isatty())
+
+
+class _Totals:
+    """Sample-weighted running sums of loss and correct predictions, kept on the device."""
+
+    def __init__(self, accuracy):
+        self.accuracy, self.n, self.loss, self.correct = accuracy, 0, 0.0, 0
+
+    def add(self, out, y, loss):
+        n = int(y.shape[0]) if y.ndim else 1
+        self.n += n
+        if loss is not None:
+            self.loss = self.loss + loss.data * n
+        if self.accuracy:
+            self.correct = self.correct + _correct(out, y)
+
+    def logs(self, prefix=''):
+        if self.n == 0:
+            return {}
+        logs = {}
+        if not isinstance(self.loss, float):
+            logs[prefix + 'loss'] = float(self.loss) / self.n
+        if self.accuracy:
+            logs[prefix + 'accuracy'] = float(self.correct) / self.n
+        return logs
+
+
+# ------------------------------------------------------------------ public API
+def fit(model, train_data, loss_fn, optimizer, epochs, val_data=None, scheduler=None,
+        callbacks=(), progress=True, device=None, metrics=('accuracy',), start_epoch=0):
+    """Train ``model`` for epochs start_epoch..epochs-1 and return a History.
+
+    train_data / val_data: a DataLoader or any re-iterable of (inputs, targets) batches.
+    loss_fn(outputs, targets) -> scalar Tensor (mean over the batch). Each batch: zero_grad,
+    forward, loss, backward, optimizer.step(). ``scheduler`` is stepped after every batch for
+    OneCycleLR/CyclicLR, with the epoch's val_loss (train loss without val_data) for
+    ReduceLROnPlateau, otherwise once per epoch. ``device``: where batches go (default: the
+    model's device; the model itself is not moved). ``metrics``: ('accuracy',) or ().
+    ``progress`` shows a tqdm bar per epoch with the running loss and accuracy (only when stdout is
+    a terminal or a notebook). The model is in train mode during the epochs and in its previous
+    mode afterwards. History lists per epoch: loss, accuracy, lr (at the epoch's start) and,
+    with val_data, val_loss and val_accuracy. To resume, pass the epoch ``load_checkpoint``
+    returned as ``start_epoch``.
+    """
+    accuracy = _check_metrics(metrics)
+    if device is not None:
+        device = backend.canonical_device(device)
+    kind = _scheduler_kind(scheduler)
+    callbacks = list(callbacks)
+    history = History()
+    for cb in callbacks:
+        cb.set_context(model, optimizer, scheduler, train_data, history)
+    # only callbacks that override on_batch_end make fit read every batch's loss (a GPU sync)
+    batch_hooks = [cb for cb in callbacks if type(cb).on_batch_end is not Callback.on_batch_end]
+    show = _show_progress(progress)
+    was_training = model.training
+    for cb in callbacks:
+        cb.on_train_begin({})
+    try:
+        for epoch in range(start_epoch, epochs):
+            for cb in callbacks:
+                cb.on_epoch_begin(epoch, {})
+            model.train()
+            lr = optimizer.param_groups[0]['lr']
+            validate = None if val_data is None else (
+                lambda: evaluate(model, val_data, loss_fn, device=device, metrics=metrics))
+            logs = _train_epoch(model, train_data, loss_fn, optimizer, scheduler, kind, device,
+                                accuracy, batch_hooks, show, f"Epoch {epoch + 1}/{epochs}",
+                                validate)
+            if kind == 'plateau':
+                scheduler.step(logs.get('val_loss', logs['loss']))
+            elif kind == 'epoch':
+                scheduler.step()
+            logs['lr'] = float(lr)
+            history.append(epoch, logs)
+            for cb in callbacks:
+                cb.on_epoch_end(epoch, dict(logs))
+            if any(cb.stop_training for cb in callbacks):
+                break
+    finally:
+        model.train(was_training)
+    for cb in callbacks:
+        cb.on_train_end({})
+    return history
+
+
+def _train_epoch(model, data, loss_fn, optimizer, scheduler, kind, device, accuracy,
+                 batch_hooks, show, desc, validate):
+    """One epoch of training; returns its logs (with the validation metrics when
+    ``validate`` is given, run while the epoch's bar is still open so it shows them too)."""
+    totals = _Totals(accuracy)
+    bar = None
+    if show:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=len(data) if hasattr(data, '__len__') else None, desc=desc,
+                   file=sys.stdout, dynamic_ncols=True, leave=True)
+    last_refresh = time.monotonic()
+    target = device or _model_device(model)
+    try:
+        for i, batch in enumerate(data):
+            x, y = _split_batch(batch, target, 'fit')
+            optimizer.zero_grad()
+            out = model(x)
+            loss = loss_fn(out, y)
+            loss.backward()
+            optimizer.step()
+            if kind == 'batch':
+                scheduler.step()
+            if target is None:   # a lazy model got its parameters at the first call
+                target = _model_device(model)
+            totals.add(out, y, loss.detach())
+            if batch_hooks:
+                batch_logs = {'batch_size': int(y.shape[0]), 'loss': float(loss.data)}
+                for cb in batch_hooks:
+                    cb.on_batch_end(i, batch_logs)
+            if bar is not None:
+                bar.update(1)
+                now = time.monotonic()
+                if now - last_refresh > 0.25:   # reading the sums synchronises the GPU
+                    bar.set_postfix(totals.logs(), refresh=False)
+                    last_refresh = now
+        if totals.n == 0:
+            raise ValueError("fit: train_data yielded no batches")
+        logs = totals.logs()
+        if validate is not None:
+            logs.update({'val_' + k: v for k, v in validate().items()})
+        if bar is not None:
+            bar.set_postfix(logs, refresh=True)
+    finally:
+        if bar is not None:
+            bar.close()
+    return logs
+
+
+def evaluate(model, data, loss_fn=None, device=None, metrics=('accuracy',)):
+    """Mean loss (when ``loss_fn`` is given) and accuracy of ``model`` over ``data`` (a DataLoader
+    or iterable of (inputs, targets) batches), weighted by batch size: {'loss': ..., 'accuracy':
+    ...}. Runs in eval mode under no_grad and restores the model's previous mode."""
+    accuracy = _check_metrics(metrics)
+    totals = _Totals(accuracy)
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            target = device and backend.canonical_device(device) or _model_device(model)
+            for batch in data:
+                x, y = _split_batch(batch, target, 'evaluate')
+                out = model(x)
+                totals.add(out, y, loss_fn(out, y) if loss_fn is not None else None)
+                target = target or _model_device(model)
+    finally:
+        model.train(was_training)
+    if totals.n == 0:
+        raise ValueError("evaluate: data yielded no batches")
+    return totals.logs()
+
+
+def predict(model, data_or_x, batch_size=256, device=None):
+    """The model's outputs (e.g. logits) for every sample, concatenated: a Tensor (N, ...).
+
+    ``data_or_x``: inputs (a Tensor or array of shape (N, ...)) run in chunks of ``batch_size``,
+    or a DataLoader / iterable of batches (the first element of a tuple batch is the input).
+    Runs in eval mode under no_grad and restores the model's previous mode.
+    """
+    from .. import ops
+    if isinstance(data_or_x, Tensor) or hasattr(data_or_x, 'shape'):
+        x = data_or_x if isinstance(data_or_x, Tensor) else Tensor(data_or_x)
+        batches = (x.data[i:i + batch_size] for i in range(0, max(len(x), 1), batch_size))
+    else:
+        batches = (b[0] if isinstance(b, (tuple, list)) else b for b in data_or_x)
+    outputs = []
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            target = device and backend.canonical_device(device) or _model_device(model)
+            for xb in batches:
+                outputs.append(model(_as_tensor(xb, target)))
+                target = target or _model_device(model)
+    finally:
+        model.train(was_training)
+    if not outputs:
+        raise ValueError("predict: no inputs")
+    return outputs[0] if len(outputs) == 1 else ops.cat(outputs, 0)
