@@ -190,3 +190,13 @@ def get_rng_state():
 def set_rng_state(state):
     """Restore a state returned by get_rng_state()."""
     generator('cpu').bit_generator.state = state
+
+
+def erf(array):
+    """The error function, elementwise: scipy.special.erf on NumPy arrays, cupyx.scipy.special.erf
+    on CuPy arrays (float32 stays float32)."""
+    if array_module(array) is numpy:
+        import scipy.special
+        return scipy.special.erf(array)
+    import cupyx.scipy.special
+    return cupyx.scipy.special.erf(array)

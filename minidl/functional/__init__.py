@@ -3,3 +3,9 @@
 Activations, losses, linear, dropout and batch norm, convolution and pooling (PyTorch's names,
 argument names and defaults), and the notes' views of convolution (convolve1d, conv_matrix).
 """
+from .activation import (elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus,
+                         tanh)
+from .basic import dropout, flatten, linear
+from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss,
+                   mse_loss, nll_loss)
+from .normalization import batch_norm

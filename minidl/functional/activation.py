@@ -1,0 +1,243 @@
+"""Activation functions: relu, leaky_relu, elu, gelu, softplus, sigmoid, tanh, softmax, log_softmax.
+
+Each is elementwise (same shape in and out) except softmax/log_softmax, which normalise along
+``dim``. The hot ones are single Functions whose backward reuses a cheap mask or the saved output;
+every backward is written with Tensor operations, so second derivatives work too.
+"""
+import math
+import warnings
+
+from .. import backend
+from ..autograd import Function
+from ..ops import sigmoid, tanh  # noqa: F401  (re-exported: torch.nn.functional has both)
+from ..ops.reduce import normalize_dims
+from ..tensor import Tensor
+
+__all__ = ['relu', 'leaky_relu', 'elu', 'gelu', 'softplus', 'sigmoid', 'tanh', 'softmax',
+           'log_softmax']
+
+
+def _const(array):
+    return Tensor._make(array, None, 0)
+
+
+class ReLU(Function):
+    def forward(self, x):
+        return backend.array_module(x).maximum(x, 0)   # a Python 0 keeps x's dtype
+
+    def backward(self, gy):
+        # The mask is rebuilt from the input (kept anyway) instead of being stored in forward:
+        # inference pays for one pass only. bool * float keeps the float dtype.
+        return gy * _const(self.inputs[0].data > 0)
+
+
+class LeakyReLU(Function):
+    def __init__(self, slope):
+        self.slope = slope
+
+    def forward(self, x):
+        self.positive = x > 0
+        return x * backend.array_module(x).where(self.positive, x.dtype.type(1),
+                                                 x.dtype.type(self.slope))
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        factor = backend.array_module(x).where(self.positive, x.dtype.type(1),
+                                               x.dtype.type(self.slope))
+        return gy * _const(factor)
+
+
+class ELU(Function):
+    """alpha * (exp(x) - 1) for x <= 0, x above; the slope below zero is output + alpha."""
+    saves_output = True
+
+    def __init__(self, alpha):
+        self.alpha = alpha
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        self.positive = x > 0
+        # expm1 of min(x, 0): never overflows for large positive x (that branch is discarded)
+        negative = xp.expm1(xp.minimum(x, 0)) * x.dtype.type(self.alpha)
+        return xp.where(self.positive, x, negative)
+
+    def backward(self, gy):
+        # d/dx = 1 above zero, alpha * exp(x) = y + alpha below; through the live output this
+        # stays differentiable (the second derivative below zero is y + alpha again).
+        slope_below = self.output() + self.alpha
+        positive = _const(self.positive)
+        return gy * (positive + (~positive) * slope_below)
+
+
+class Erf(Function):
+    """The error function, d/dx erf(x) = 2 / sqrt(pi) * exp(-x^2)."""
+    def forward(self, x):
+        return backend.erf(x)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        return gy * ((-(x * x)).exp() * (2 / math.sqrt(math.pi)))
+
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_GELU_C = 0.044715
+
+
+class GELU(Function):
+    """x * Phi(x) (exact, through erf) or its tanh approximation, in one pass forward."""
+    def __init__(self, approximate):
+        self.approximate = approximate
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        half = x.dtype.type(0.5)
+        if self.approximate == 'tanh':
+            inner = x.dtype.type(_SQRT_2_OVER_PI) * (x + x.dtype.type(_GELU_C) * x * x * x)
+            return half * x * (1 + xp.tanh(inner))
+        return half * x * (1 + backend.erf(x * x.dtype.type(1 / math.sqrt(2))))
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        if self.approximate == 'tanh':
+            # y = x/2 (1 + t), t = tanh(u), u = k (x + c x^3): y' = (1 + t)/2 + x/2 (1 - t^2) u'
+            t = ((x + x * x * x * _GELU_C) * _SQRT_2_OVER_PI).tanh()
+            du = (x * x * (3 * _GELU_C) + 1) * _SQRT_2_OVER_PI
+            slope = (t + 1) * 0.5 + x * 0.5 * (1 - t * t) * du
+        else:
+            # y = x Phi(x): y' = Phi(x) + x phi(x)
+            cdf = (Erf()(x * (1 / math.sqrt(2))) + 1) * 0.5
+            pdf = (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
+            slope = cdf + x * pdf
+        return gy * slope
+
+
+class Softplus(Function):
+    """log(1 + exp(beta x)) / beta, computed without overflow; linear above the threshold."""
+    def __init__(self, beta, threshold):
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        z = x * x.dtype.type(self.beta)
+        soft = (xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))) / x.dtype.type(self.beta)
+        self.linear = z > self.threshold
+        return xp.where(self.linear, x, soft)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        linear = _const(self.linear)
+        return gy * (linear + (~linear) * (x * self.beta).sigmoid())
+
+
+class Softmax(Function):
+    saves_output = True
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        # subtracting the row maximum makes every exponent <= 0: no overflow at any logit size
+        e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
+        e /= e.sum(axis=self.axis, keepdims=True)
+        return e
+
+    def backward(self, gy):
+        y = self.output()
+        return y * (gy - (gy * y).sum(self.axis, keepdim=True))
+
+
+class LogSoftmax(Function):
+    saves_output = True
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        return log_softmax_array(x, self.axis)
+
+    def backward(self, gy):
+        y = self.output()
+        return gy - y.exp() * gy.sum(self.axis, keepdim=True)
+
+
+def log_softmax_array(x, axis):
+    """x - logsumexp(x) along ``axis`` on a raw array, stable for logits of any size."""
+    xp = backend.array_module(x)
+    shifted = x - x.max(axis=axis, keepdims=True)
+    shifted -= xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+    return shifted
+
+
+# ---------------------------------------------------------------- public functions
+def _check_float(input, name):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+    if input.dtype.kind != 'f':
+        raise TypeError(f"{name}: input must be floating point, got dtype {input.dtype}")
+
+
+def relu(input, inplace=False):
+    """max(input, 0) elementwise; the gradient is 1 where input > 0, else 0. ``inplace`` is
+    accepted for PyTorch compatibility and ignored (a new tensor is returned)."""
+    _check_float(input, 'relu')
+    return ReLU()(input)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """input where input > 0, else negative_slope * input (same shape)."""
+    _check_float(input, 'leaky_relu')
+    return LeakyReLU(float(negative_slope))(input)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """input where input > 0, else alpha * (exp(input) - 1) (same shape)."""
+    _check_float(input, 'elu')
+    return ELU(float(alpha))(input)
+
+
+def gelu(input, approximate='none'):
+    """Gaussian error linear unit x * Phi(x), Phi the standard normal CDF (exact, via erf), or
+    with approximate='tanh': 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    if approximate not in ('none', 'tanh'):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    _check_float(input, 'gelu')
+    return GELU(approximate)(input)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta * input)) / beta, and input itself where beta * input > threshold."""
+    _check_float(input, 'softplus')
+    return Softplus(float(beta), float(threshold))(input)
+
+
+def _softmax_dim(name, input, dim, dtype):
+    _check_float(input, name)
+    if dim is None:
+        # PyTorch's legacy implicit choice, with its deprecation warning
+        dim = 0 if input.ndim in (0, 1, 3) else 1
+        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the "
+                      f"call to include dim=X as an argument.", stacklevel=3)
+    if dtype is not None:
+        input = input.to(dtype=dtype)
+    if input.ndim == 0:
+        return input.reshape(1), 0, True
+    return input, normalize_dims(dim, input.ndim, 'dim')[0], False
+
+
+def softmax(input, dim=None, dtype=None):
+    """exp(input) / sum(exp(input)) along ``dim`` (entries in (0, 1) summing to 1 along dim).
+
+    Stable for logits of any magnitude (the maximum is subtracted first). ``dtype`` casts the
+    input first, as in PyTorch."""
+    x, axis, scalar = _softmax_dim('softmax', input, dim, dtype)
+    out = Softmax(axis)(x)
+    return out.reshape(()) if scalar else out
+
+
+def log_softmax(input, dim=None, dtype=None):
+    """log(softmax(input, dim)) computed as input - logsumexp(input, dim): no overflow and no
+    log(0) for logits of any magnitude."""
+    x, axis, scalar = _softmax_dim('log_softmax', input, dim, dtype)
+    out = LogSoftmax(axis)(x)
+    return out.reshape(()) if scalar else out

@@ -1,0 +1,108 @@
+"""linear, dropout and flatten: the stateless parts of Dense, Dropout and Flatten layers."""
+from .. import backend, ops
+from ..autograd import Function
+from ..ops.math import MaskedGrad
+from ..tensor import Tensor
+
+__all__ = ['linear', 'dropout', 'flatten']
+
+
+class Linear(Function):
+    """y = x @ W.T + b in one node. x: (..., in), W: (out, in), b: (out,) or absent."""
+
+    def forward(self, x, weight, bias=None):
+        # One GEMM over all leading dimensions; W.T is a view (BLAS reads it transposed).
+        x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+        y = x2 @ weight.T
+        if bias is not None:
+            y += bias
+        return y.reshape(x.shape[:-1] + (weight.shape[0],)) if x.ndim != 2 else y
+
+    def backward(self, gy):
+        x, weight = self.inputs[0], self.inputs[1]
+        has_bias = len(self.inputs) == 3
+        # Tensor operations (two matmuls and a sum), so the gradient is itself differentiable.
+        gy2 = gy.reshape(-1, gy.shape[-1]) if gy.ndim != 2 else gy
+        gx = gw = gb = None
+        if x.requires_grad:
+            gx = gy2 @ weight
+            if x.ndim != 2:
+                gx = gx.reshape(x.shape)
+        if weight.requires_grad:
+            x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+            gw = gy2.mT @ x2
+        if has_bias and self.inputs[2].requires_grad:
+            gb = gy2.sum(0)
+        return (gx, gw, gb) if has_bias else (gx, gw)
+
+
+def linear(input, weight, bias=None):
+    """Affine map y = input @ weight.T + bias.
+
+    input: (..., in_features); weight: (out_features, in_features); bias: (out_features,) or
+    None. Returns (..., out_features). Differentiable (to any order) in all three.
+    """
+    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError(f"linear: input and weight must be Tensors, got "
+                        f"{type(input).__name__} and {type(weight).__name__}")
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape "
+                         f"{weight.shape}")
+    out_features, in_features = weight.shape
+    if input.ndim == 0 or input.shape[-1] != in_features:
+        got = input.shape[-1] if input.ndim else 'no'
+        raise ValueError(
+            f"linear: input of shape {input.shape} has {got} features in its last dimension, but "
+            f"weight of shape {weight.shape} expects in_features={in_features} (the layer was "
+            f"built for inputs of shape (..., {in_features}))")
+    if input.dtype != weight.dtype:
+        raise TypeError(f"linear: input has dtype {input.dtype} but weight has dtype "
+                        f"{weight.dtype}; convert one of them (e.g. input.float())")
+    if bias is None:
+        return Linear()(input, weight)
+    if bias.shape != (out_features,):
+        raise ValueError(f"linear: bias must have shape ({out_features},) to match weight of "
+                         f"shape {weight.shape}, got {bias.shape}")
+    if bias.dtype != weight.dtype:
+        raise TypeError(f"linear: bias has dtype {bias.dtype} but weight has dtype "
+                        f"{weight.dtype}")
+    return Linear()(input, weight, bias)
+
+
+class Dropout(MaskedGrad):
+    """input * mask, the mask holding 0 (dropped) or 1 / (1 - p) (kept); backward gy * mask."""
+
+    def __init__(self, mask):
+        self.mask = mask
+
+    def forward(self, x):
+        return x * self.mask
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Inverted dropout: zero each element with probability p and scale the rest by 1 / (1 - p),
+    so the expected value is unchanged. Identity when p == 0 or not training; zeros when p == 1.
+    The mask comes from the device's generator, so mdl.manual_seed makes it repeat.
+    ``inplace`` is accepted for PyTorch compatibility and ignored."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got p={p}")
+    if input.dtype.kind != 'f':
+        raise TypeError(f"dropout: input must be floating point, got dtype {input.dtype}")
+    if not training or p == 0:
+        return input
+    xp = input._xp()
+    if p == 1:
+        return Dropout(xp.zeros(input.shape, dtype=input.dtype))(input)
+    draw_dtype = input.dtype if input.dtype.itemsize >= 4 else 'float32'
+    gen = backend.generator(input.device)
+    # numpy's Generator calls it random, cupy's RandomState random_sample
+    draw = gen.random if hasattr(gen, 'integers') else gen.random_sample
+    keep = draw(input.shape, dtype=draw_dtype) >= p
+    mask = keep * input.dtype.type(1.0 / (1.0 - p))    # bool * scalar of input's dtype
+    return Dropout(mask)(input)
+
+
+def flatten(input, start_dim=1, end_dim=-1):
+    """Merge dimensions start_dim..end_dim into one: (N, C, H, W) -> (N, C*H*W) by default
+    (start_dim=1 keeps the batch dimension, as nn.Flatten)."""
+    return ops.flatten(input, start_dim, end_dim)

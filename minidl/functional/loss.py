@@ -1,0 +1,345 @@
+"""Loss functions: cross_entropy, nll_loss, mse_loss, l1_loss, binary_cross_entropy and
+binary_cross_entropy_with_logits, with PyTorch's arguments and reductions ('mean', 'sum', 'none').
+
+Class-index cross-entropy, the loss of nearly every classifier, is one fused node: log-softmax
+and the pick of each sample's class forward, softmax minus the (smoothed, weighted) one-hot
+target backward.
+"""
+import warnings
+
+from .. import backend
+from ..autograd import Function, is_grad_enabled
+from ..tensor import Tensor
+from .activation import Softmax, Softplus, log_softmax, log_softmax_array
+
+__all__ = ['cross_entropy', 'nll_loss', 'mse_loss', 'l1_loss', 'binary_cross_entropy',
+           'binary_cross_entropy_with_logits']
+
+
+def _const(array):
+    # a constant Tensor; NumPy reductions give scalars, which become 0-d arrays
+    return Tensor._make(backend.ensure_array(array), None, 0)
+
+
+def _check_reduction(name, reduction):
+    if reduction not in ('mean', 'sum', 'none'):
+        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _reduce(loss, reduction):
+    if reduction == 'mean':
+        return loss.mean()
+    return loss.sum() if reduction == 'sum' else loss
+
+
+def _as_tensor(value, like, name, what):
+    if isinstance(value, Tensor):
+        return value
+    if value is None:
+        raise TypeError(f"{name}: {what} must be a Tensor, got None")
+    return Tensor(value, device=like.device)
+
+
+def _check_input(name, input):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+    if input.dtype.kind != 'f':
+        raise TypeError(f"{name}: input must be floating point, got dtype {input.dtype}")
+
+
+# ---------------------------------------------------------------- class-index targets
+def _class_targets(name, input, target, weight, ignore_index):
+    """Check class-index targets against input (N, C, d1, ...) or (C,) and flatten both.
+
+    Returns logits (M, C) with the class dimension last, the targets (M,) with ignored entries
+    set to class 0, the (M,) mask of samples not ignored, the (M,) weight of each sample's class
+    (0 where ignored), the per-class weights (C,) or None, and the shape of an unreduced loss.
+    """
+    if input.ndim == 0:
+        raise ValueError(f"{name}: input must have a class dimension, got a 0-d tensor")
+    classes = input.shape[1] if input.ndim > 1 else input.shape[0]
+    expected = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
+    if target.dtype.kind not in 'iu':
+        raise TypeError(f"{name}: class-index targets must be an integer tensor (int64), got "
+                        f"dtype {target.dtype} (use target.long(); for class probabilities pass "
+                        f"a float target of the input's shape {input.shape})")
+    if target.shape != expected:
+        if input.ndim > 2 and target.ndim == 1:
+            raise ValueError(
+                f"{name}: input of shape {input.shape} and target of shape {target.shape} do "
+                f"not match: with one class index per sample the input must be (N, C) logits. "
+                f"Did you forget to flatten? Add Flatten() before Dense so the model outputs "
+                f"shape (N, C)")
+        raise ValueError(f"{name}: target of shape {target.shape} does not match input of "
+                         f"shape {input.shape}: class-index targets need shape {expected}")
+    xp = input._xp()
+    t = target.data.reshape(-1)
+    if backend.array_module(t) is not xp:
+        raise RuntimeError(f"{name}: input is on {input.device} but target is on "
+                           f"{target.device}; move them to the same device")
+    valid = t != ignore_index
+    bad = ((t < 0) | (t >= classes)) & valid
+    if bad.any():
+        raise IndexError(f"{name}: target value {int(t[bad][0])} is out of range for "
+                         f"{classes} classes (valid class indices are 0 to {classes - 1}, or "
+                         f"ignore_index={ignore_index})")
+    t = xp.where(valid, t, 0)
+    w = None
+    if weight is not None:
+        if not isinstance(weight, Tensor) or weight.shape != (classes,):
+            raise ValueError(f"{name}: weight must be a Tensor of shape ({classes},), one "
+                             f"weight per class, got "
+                             f"{getattr(weight, 'shape', type(weight).__name__)}")
+        w = weight.data.astype(input.dtype, copy=False)
+        weight_of_target = w[t] * valid
+    else:
+        weight_of_target = valid.astype(input.dtype)
+    if input.ndim == 1:
+        logits = input.reshape(1, classes)
+    elif input.ndim == 2:
+        logits = input
+    else:   # (N, C, d1, ...) -> (N * d1 * ..., C)
+        logits = input.permute(0, *range(2, input.ndim), 1).reshape(-1, classes)
+    return logits, t, valid, weight_of_target, w, expected
+
+
+class CrossEntropy(Function):
+    """Cross-entropy of logits (M, C) against class indices, in one node.
+
+    Per sample: l = -sum_c q_c log_softmax(x)_c with q = (1 - s) w_y onehot(y) + (s / C) w (s the
+    label smoothing, w the class weights, q = 0 for ignored samples). Its gradient is
+    sum(q) * softmax(x) - q, scaled by the upstream gradient (and 1 / sum(w_y) for 'mean').
+    """
+
+    def __init__(self, target, valid, weight_of_target, weight, smoothing, reduction):
+        self.target, self.valid, self.wy, self.weight = target, valid, weight_of_target, weight
+        self.smoothing, self.reduction = smoothing, reduction
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        logp = log_softmax_array(x, 1)
+        self.logp = logp
+        rows = xp.arange(x.shape[0])
+        picked = logp[rows, self.target]
+        picked = xp.where(self.valid, picked, 0)          # ignored rows: no -inf * 0
+        loss = -(1 - self.smoothing) * picked * self.wy
+        if self.smoothing:
+            weighted = logp * self.weight if self.weight is not None else logp
+            per_class = self.smoothing / x.shape[1]
+            loss -= per_class * weighted.sum(axis=1) * self.valid
+        loss = loss.astype(x.dtype, copy=False)
+        if self.reduction == 'none':
+            return loss
+        total = loss.sum()
+        if self.reduction == 'mean':
+            self.denominator = self.wy.sum()
+            total = total / self.denominator
+        return total
+
+    def _target_terms(self, xp, dtype):
+        """Per-row sum(q) and the dense q, the latter only when smoothing needs it."""
+        valid = self.valid.astype(dtype)
+        classes = self.logp.shape[1]
+        if not self.smoothing:
+            return self.wy, None
+        w = self.weight if self.weight is not None else xp.ones(classes, dtype=dtype)
+        per_class = dtype.type(self.smoothing / classes)
+        total = (1 - self.smoothing) * self.wy + per_class * w.sum() * valid
+        return total.astype(dtype, copy=False), (per_class * valid[:, None]) * w[None, :]
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        xp = x._xp()
+        dtype = x.dtype
+        rows = xp.arange(x.shape[0])
+        if self.reduction == 'mean':
+            gy = gy / _const(self.denominator)
+        row_sum, smooth_q = self._target_terms(xp, dtype)
+        onehot_weight = (1 - self.smoothing) * self.wy
+        if is_grad_enabled():
+            # create_graph=True: softmax rebuilt from x (differentiable), q as a dense constant
+            q = smooth_q if smooth_q is not None else xp.zeros(x.shape, dtype=dtype)
+            q[rows, self.target] += onehot_weight.astype(dtype, copy=False)
+            scale = gy.reshape(-1, 1) if self.reduction == 'none' else gy
+            p = Softmax(1)(x)
+            return (p * _const(row_sum[:, None]) - _const(q)) * scale
+        # plain backward on arrays: softmax from the saved log-probabilities, then subtract q
+        r = gy.data
+        g = xp.exp(self.logp)
+        g *= (row_sum * r)[:, None]
+        g[rows, self.target] -= (onehot_weight * r).astype(dtype, copy=False)
+        if smooth_q is not None:
+            g -= smooth_q * (r[:, None] if r.ndim else r)
+        return _const(g)
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction='mean',
+                  label_smoothing=0.0):
+    """Cross-entropy between logits and targets (log_softmax over the class dimension, then the
+    negative log-likelihood), as torch.nn.functional.cross_entropy.
+
+    input: logits (N, C), (N, C, d1, ...) or (C,). target: class indices (N,), (N, d1, ...) or
+    () as an integer tensor, or class probabilities of the input's shape as a float tensor.
+    weight (C,): per-class weights; with class indices the 'mean' divides by the summed weights
+    of the targets. ignore_index: a class index that contributes nothing (class indices only).
+    label_smoothing in [0, 1]: mixes the target with the uniform distribution.
+    reduction: 'mean' (default), 'sum' or 'none' (per-sample losses of the target's shape).
+    """
+    _check_input('cross_entropy', input)
+    _check_reduction('cross_entropy', reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
+                         f"{label_smoothing}")
+    target = _as_tensor(target, input, 'cross_entropy', 'target')
+    if target.dtype.kind == 'f' and target.shape == input.shape:
+        return _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing)
+    if target.dtype.kind == 'f':
+        raise ValueError(
+            f"cross_entropy: float target of shape {target.shape} does not match input of shape "
+            f"{input.shape}: class probabilities need the input's shape {input.shape}; class "
+            f"indices must be an integer tensor (got dtype {target.dtype}, use target.long())")
+    logits, t, valid, wy, w, shape = _class_targets('cross_entropy', input, target, weight,
+                                                    ignore_index)
+    out = CrossEntropy(t, valid, wy, w, float(label_smoothing), reduction)(logits)
+    return out.reshape(shape) if reduction == 'none' else out
+
+
+def _cross_entropy_probabilities(input, target, weight, reduction, smoothing):
+    """-sum_c w_c q_c log_softmax(x)_c per sample; 'mean' divides by the number of samples."""
+    class_dim = 1 if input.ndim > 1 else 0
+    classes = input.shape[class_dim]
+    q = target.to(dtype=input.dtype)
+    if smoothing:
+        q = q * (1 - smoothing) + smoothing / classes
+    products = log_softmax(input, class_dim) * q
+    if weight is not None:
+        if not isinstance(weight, Tensor) or weight.shape != (classes,):
+            raise ValueError(f"cross_entropy: weight must be a Tensor of shape ({classes},), "
+                             f"got {getattr(weight, 'shape', type(weight).__name__)}")
+        w = weight.detach().to(dtype=input.dtype)
+        products = products * w.reshape((classes,) + (1,) * (input.ndim - class_dim - 1))
+    loss = -products.sum(class_dim)
+    if reduction == 'mean':
+        return loss.sum() * (classes / max(input.numel(), 1))
+    return _reduce(loss, reduction)
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction='mean'):
+    """Negative log-likelihood: -weight[target] * input[n, target[n]] for log-probabilities
+    input (N, C) or (N, C, d1, ...) (e.g. from log_softmax) and integer targets (N,) or
+    (N, d1, ...). 'mean' divides by the summed weights of the non-ignored targets."""
+    _check_input('nll_loss', input)
+    _check_reduction('nll_loss', reduction)
+    target = _as_tensor(target, input, 'nll_loss', 'target')
+    logits, t, _, wy, _, shape = _class_targets('nll_loss', input, target, weight,
+                                                ignore_index)
+    picked = logits[input._xp().arange(logits.shape[0]), t]
+    loss = picked * _const(-wy)
+    if reduction == 'none':
+        return loss.reshape(shape)
+    total = loss.sum()
+    return total / _const(wy.sum()) if reduction == 'mean' else total
+
+
+# ---------------------------------------------------------------- regression losses
+def _paired(name, input, target):
+    _check_input(name, input)
+    target = _as_tensor(target, input, name, 'target')
+    if target.shape != input.shape:
+        warnings.warn(f"{name}: Using a target size ({target.shape}) that is different to the "
+                      f"input size ({input.shape}). This will likely lead to incorrect results "
+                      "due to broadcasting. Please ensure they have the same size.",
+                      stacklevel=3)
+    return target
+
+
+def mse_loss(input, target, reduction='mean'):
+    """Squared error (input - target)^2, elementwise, then reduced."""
+    _check_reduction('mse_loss', reduction)
+    target = _paired('mse_loss', input, target)
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+
+
+def l1_loss(input, target, reduction='mean'):
+    """Absolute error |input - target|, elementwise, then reduced."""
+    _check_reduction('l1_loss', reduction)
+    target = _paired('l1_loss', input, target)
+    return _reduce((input - target).abs(), reduction)
+
+
+# ---------------------------------------------------------------- binary losses
+def _clamped_log_array(x, xp):
+    # log(x) clamped at -100 as PyTorch, without evaluating log(0) (no warning, no -inf)
+    positive = x > 0
+    return xp.maximum(xp.where(positive, xp.log(xp.where(positive, x, 1)), -100), -100)
+
+
+class ClampedLog(Function):
+    """max(log(x), -100); the gradient is 1 / x where the clamp is inactive."""
+
+    def forward(self, x):
+        out = _clamped_log_array(x, backend.array_module(x))
+        self.active = out > -100
+        return out
+
+    def backward(self, gy):
+        return gy * _const(self.active) / self.inputs[0].clamp(min=1e-12)
+
+
+class BinaryCrossEntropy(Function):
+    """-(t log(x) + (1 - t) log(1 - x)), both logs clamped at -100, elementwise."""
+
+    def forward(self, x, t):
+        xp = backend.array_module(x)
+        return -(t * _clamped_log_array(x, xp) + (1 - t) * _clamped_log_array(1 - x, xp))
+
+    def backward(self, gy):
+        x, t = self.inputs
+        # PyTorch's rule: (x - t) / max(x (1 - x), 1e-12), finite even at x = 0 or 1
+        gx = gy * (x - t) / (x * (1 - x)).clamp(min=1e-12) if x.requires_grad else None
+        gt = gy * (ClampedLog()(1 - x) - ClampedLog()(x)) if t.requires_grad else None
+        return gx, gt
+
+
+def binary_cross_entropy(input, target, weight=None, reduction='mean'):
+    """-weight * (target * log(input) + (1 - target) * log(1 - input)) for probabilities
+    input in [0, 1] (logs clamped at -100, as PyTorch), then reduced. target: input's shape."""
+    _check_input('binary_cross_entropy', input)
+    _check_reduction('binary_cross_entropy', reduction)
+    target = _as_tensor(target, input, 'binary_cross_entropy', 'target')
+    if target.shape != input.shape:
+        raise ValueError(f"binary_cross_entropy: Using a target size ({target.shape}) that is "
+                         f"different to the input size ({input.shape}) is not supported; "
+                         "please ensure they have the same size")
+    data = input.data
+    if ((data < 0) | (data > 1)).any():
+        raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1 "
+                         "(they are probabilities; for logits use "
+                         "binary_cross_entropy_with_logits)")
+    loss = BinaryCrossEntropy()(input, target.to(dtype=input.dtype))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction='mean',
+                                     pos_weight=None):
+    """Binary cross-entropy of sigmoid(input) against target, computed stably from the logits:
+    (1 - t) x + (1 + (pos_weight - 1) t) * log(1 + exp(-x)), then times weight and reduced.
+    pos_weight (broadcast along the last dimension, e.g. (C,)) weighs the positive class."""
+    _check_input('binary_cross_entropy_with_logits', input)
+    _check_reduction('binary_cross_entropy_with_logits', reduction)
+    target = _as_tensor(target, input, 'binary_cross_entropy_with_logits', 'target')
+    if target.shape != input.shape:
+        raise ValueError(f"binary_cross_entropy_with_logits: Target size ({target.shape}) must "
+                         f"be the same as input size ({input.shape})")
+    target = target.to(dtype=input.dtype)
+    # softplus(-x) = log(1 + exp(-x)) = -log(sigmoid(x)), stable for logits of any size
+    softplus_neg = Softplus(1.0, float('inf'))(-input)
+    if pos_weight is not None:
+        softplus_neg = softplus_neg * ((pos_weight - 1) * target + 1)
+    loss = (1 - target) * input + softplus_neg
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)

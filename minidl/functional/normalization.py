@@ -1,0 +1,128 @@
+"""Batch normalisation for (N, C), (N, C, L) and (N, C, H, W) inputs (any (N, C, *) works)."""
+from .. import backend
+from ..autograd import Function, is_grad_enabled
+from ..tensor import Tensor
+
+__all__ = ['batch_norm']
+
+
+def _const(array):
+    return Tensor._make(array, None, 0)
+
+
+class BatchNormTrain(Function):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias with the batch's per-channel statistics
+    (biased variance), in one node. Inputs: x, then weight and/or bias when given."""
+
+    def __init__(self, axes, eps, has_weight, has_bias):
+        self.axes, self.eps = axes, eps
+        self.has_weight, self.has_bias = has_weight, has_bias
+
+    def forward(self, x, *params):
+        self.mean = x.mean(axis=self.axes, keepdims=True)
+        xhat = x - self.mean
+        self.var = (xhat * xhat).mean(axis=self.axes, keepdims=True)
+        self.inv_std = 1 / backend.array_module(x).sqrt(self.var + x.dtype.type(self.eps))
+        xhat *= self.inv_std
+        self.xhat = xhat
+        shape = self.mean.shape
+        if self.has_weight:
+            y = xhat * params[0].reshape(shape)
+            if self.has_bias:
+                y += params[1].reshape(shape)
+            return y
+        # the output must not share memory with the saved xhat
+        return xhat + params[0].reshape(shape) if self.has_bias else xhat.copy()
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        axes = self.axes
+        if is_grad_enabled():
+            # create_graph=True: rebuild xhat and 1/std from x with Tensor operations, so that
+            # the gradient below is itself differentiable in x (second derivatives).
+            centered = x - x.mean(axes, keepdim=True)
+            inv_std = ((centered * centered).mean(axes, keepdim=True) + self.eps) ** -0.5
+            xhat = centered * inv_std
+        else:
+            # plain backward: nothing is recorded, so the arrays saved by forward serve
+            xhat, inv_std = _const(self.xhat), _const(self.inv_std)
+        count = x.numel() // x.shape[1]
+        # The closed form: with s1 = sum(gy), s2 = sum(gy * xhat) per channel,
+        # gx = weight / std * (gy - (s1 + xhat * s2) / n); gweight = s2; gbias = s1.
+        s1 = gy.sum(axes, keepdim=True)
+        s2 = (gy * xhat).sum(axes, keepdim=True)
+        grads = []
+        if x.requires_grad:
+            scale = inv_std
+            if self.has_weight:
+                scale = scale * self.inputs[1].reshape(inv_std.shape)
+            grads.append((gy - (xhat * (s2 * (1.0 / count)) + s1 * (1.0 / count))) * scale)
+        else:
+            grads.append(None)
+        if self.has_weight:
+            grads.append(s2.reshape(-1) if self.inputs[1].requires_grad else None)
+        if self.has_bias:
+            grads.append(s1.reshape(-1) if self.inputs[-1].requires_grad else None)
+        return tuple(grads)
+
+
+def _check_channels(name, t, channels, input):
+    if t is None:
+        return
+    if not isinstance(t, Tensor):
+        raise TypeError(f"batch_norm: {name} must be a Tensor or None, got {type(t).__name__}")
+    if t.shape != (channels,):
+        raise ValueError(f"batch_norm: {name} must have shape ({channels},) for an input of "
+                         f"shape {input.shape} with {channels} channels, got {t.shape}")
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Normalise each channel of input (N, C, *) to zero mean and unit variance, then scale by
+    ``weight`` and shift by ``bias`` (both (C,), optional).
+
+    training=True (or no running statistics): uses the batch's mean and biased variance over all
+    dimensions but C, and updates running_mean / running_var (C,) in place when given:
+    running = (1 - momentum) * running + momentum * batch, with the unbiased variance for
+    running_var, as PyTorch. training=False: uses the running statistics.
+    Returns a tensor of the input's shape.
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"batch_norm: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: input must have shape (N, C, *) with at least 2 "
+                         f"dimensions, got shape {input.shape}")
+    channels = input.shape[1]
+    for name, t in (('running_mean', running_mean), ('running_var', running_var),
+                    ('weight', weight), ('bias', bias)):
+        _check_channels(name, t, channels, input)
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("batch_norm: give both running_mean and running_var, or neither")
+    axes = (0,) + tuple(range(2, input.ndim))
+    stats_shape = (1, channels) + (1,) * (input.ndim - 2)
+    if not training and running_mean is not None:
+        # eval: a per-channel affine map with constants from the running statistics
+        scale = (running_var.detach() + eps) ** -0.5
+        if weight is not None:
+            scale = scale * weight
+        shift = -running_mean.detach() * scale
+        if bias is not None:
+            shift = shift + bias
+        return input * scale.reshape(stats_shape) + shift.reshape(stats_shape)
+
+    count = input.numel() // channels
+    if count <= 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                         f"size {input.shape}")
+    params = [t for t in (weight, bias) if t is not None]
+    fn = BatchNormTrain(axes, eps, weight is not None, bias is not None)
+    out = fn(input, *params)
+    if training and running_mean is not None:
+        # in place on the buffers' arrays, so modules holding them see the update
+        mean = fn.mean.reshape(channels).astype(running_mean.dtype, copy=False)
+        var = fn.var.reshape(channels).astype(running_var.dtype, copy=False)
+        running_mean.data *= 1 - momentum
+        running_mean.data += momentum * mean
+        running_var.data *= 1 - momentum
+        running_var.data += (momentum * count / (count - 1)) * var
+    return out
