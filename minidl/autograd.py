@@ -141,6 +141,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, targ
     Tensors) nothing is written to ``.grad``; the gradient of each target is returned instead.
     """
     captured = {id(t): None for t in targets} if targets is not None else None
+    needed = _functions_leading_to(roots, targets) if targets is not None else None
     pending = {}      # Function -> {output index: gradient}
     given = set()     # ids of arrays already handed to a leaf's .grad
     heap = []
@@ -156,6 +157,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, targ
             if tensor._ctx is None:
                 return
         fn = tensor._ctx
+        if needed is not None and fn is not None and fn not in needed:
+            return        # nothing below this node is asked for
         if fn is None:
             if captured is None:
                 if tensor.grad is not None:
@@ -199,6 +202,32 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, targ
     if captured is not None:
         return [captured[id(t)] for t in targets]
     return None
+
+
+def _functions_leading_to(roots, targets):
+    """The Functions on some path from ``roots`` down to a non-leaf target (so that grad() walks
+    no further than it must)."""
+    parents = {}            # Function -> the Functions that consume its outputs
+    stack = [r._ctx for r in roots if r._ctx is not None]
+    seen = set(stack)
+    while stack:
+        fn = stack.pop()
+        for x in fn.inputs or ():
+            child = x._ctx
+            if child is not None:
+                parents.setdefault(child, []).append(fn)
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+    target_ids = {id(t) for t in targets}
+    needed = set()
+    stack = [fn for fn in seen if any(id(x) in target_ids for x in fn.inputs or ())]
+    while stack:
+        fn = stack.pop()
+        if fn not in needed:
+            needed.add(fn)
+            stack.extend(parents.get(fn, ()))
+    return needed
 
 
 def _owned(grad, given):

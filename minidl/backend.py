@@ -175,6 +175,7 @@ def generator(device='cpu'):
             cp = _require_cuda(device)
             with cp.cuda.Device(int(device[5:])):
                 gen = cp.random.RandomState(seed)
+                gen.random = gen.random_sample      # the name numpy's Generator uses
         _generators[device] = gen
     return gen
 

@@ -237,3 +237,13 @@ def test_devices_must_match():
     b = mdl.ones(2, device='cuda')
     with pytest.raises(RuntimeError, match=r'cpu.*cuda:0'):
         a + b
+
+
+def test_grad_stops_at_its_targets(device):
+    x = mdl.tensor([1.0, 2.0], requires_grad=True, device=device)
+    h = x.exp()
+    (gh,) = mdl.grad((h * h).sum(), h)
+    # the graph below h was not walked (nor freed): it can still be differentiated
+    (gx,) = mdl.grad(h.sum(), x)
+    np.testing.assert_allclose(to_numpy(gh), 2 * to_numpy(h))
+    np.testing.assert_allclose(to_numpy(gx), to_numpy(h))
