@@ -3,6 +3,7 @@
 Activations, losses, linear, dropout and batch norm, convolution and pooling (PyTorch's names,
 argument names and defaults), and the notes' views of convolution (convolve1d, conv_matrix).
 """
+from .toeplitz import conv2d_matrix, conv_matrix, convolve1d  # noqa: F401
 from .activation import (elu, gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, softplus,
                          tanh)
 from .basic import dropout, flatten, linear
