@@ -1,0 +1,196 @@
+"""Dense (Linear), Flatten, Identity and Dropout, and the input checks shared by all layers."""
+import math
+
+import numpy
+
+from .. import backend
+from .. import functional as F
+from ..tensor import Tensor
+from . import init
+from .module import Module, Parameter
+
+
+def check_tensor(layer, x):
+    """TypeError naming ``layer`` when ``x`` is not a Tensor (e.g. a NumPy array)."""
+    if not isinstance(x, Tensor):
+        hint = ' (wrap it with mdl.tensor(x))' if hasattr(x, 'shape') or isinstance(
+            x, (list, tuple)) else ''
+        raise TypeError(f"{layer!r}: expected a minidl Tensor as input, got "
+                        f"{type(x).__module__}.{type(x).__name__}{hint}")
+
+
+def check_input(layer, x, ndims, expected, channels=None):
+    """ValueError naming ``layer``, the expected shape and the actual one, when ``x`` does not
+    have one of the ranks ``ndims`` or (with ``channels``) its dimension 1 is not ``channels``.
+
+    ``expected`` describes the accepted shapes, e.g. '(N, 3, H, W)'.
+    """
+    check_tensor(layer, x)
+    shape = tuple(x.shape)
+    if x.ndim not in ndims:
+        hint = ''
+        if channels is not None and x.ndim == min(ndims) - 1:
+            if channels == 1:
+                hint += '; for one-channel inputs add the channel dimension: x.unsqueeze(1)'
+            if shape and shape[0] == channels:
+                hint += '; for a single sample add the batch dimension: x.unsqueeze(0)'
+        ranks = ' or '.join(f'{n}-D' for n in ndims)
+        raise ValueError(f"{layer!r}: expected a {ranks} input of shape {expected}, got shape "
+                         f"{shape} ({x.ndim}-D){hint}")
+    if channels is not None and shape[1] != channels:
+        raise ValueError(f"{layer!r}: expected input of shape {expected} with {channels} "
+                         f"channels in dimension 1, got shape {shape} ({shape[1]} channels)")
+
+
+class Identity(Module):
+    """Returns its input unchanged (arguments are accepted and ignored, as in PyTorch)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, x):
+        return x
+
+
+class Dense(Module):
+    """Fully connected layer y = x W^T + b on the last dimension (PyTorch's Linear).
+
+    Dense(in_features, out_features, bias=True) as nn.Linear, or Dense(out_features) (Keras
+    style): the input size is inferred at the first call, when the parameters are created on
+    the input's device and dtype (unless ``device``/``dtype`` were given or ``to()`` was called).
+    Until then the layer has no parameters: build it (one call, or ``model.summary(shape)``)
+    before handing ``model.parameters()`` to an optimizer. weight: (out_features, in_features); bias:
+    (out_features,). Init as PyTorch: kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in))
+    for both. Input (*, in_features) -> output (*, out_features).
+    """
+
+    def __init__(self, in_features=None, out_features=None, bias=True, device=None, dtype=None):
+        super().__init__()
+        if out_features is None:                     # Dense(units): lazy
+            in_features, out_features = None, in_features
+        if out_features is None:
+            raise TypeError("Dense needs out_features: Dense(out_features) or "
+                            "Dense(in_features, out_features)")
+        for name, value in (('in_features', in_features), ('out_features', out_features)):
+            if value is not None and (not isinstance(value, (int, numpy.integer)) or value < 0
+                                      or isinstance(value, bool)):
+                raise ValueError(f"Dense: {name} must be a non-negative int, got {value!r}")
+        self.in_features = None
+        self.out_features = int(out_features)
+        self.use_bias = bool(bias)
+        self._device = backend.canonical_device(device) if device is not None else None
+        self._dtype = numpy.dtype(dtype) if dtype is not None else None
+        self.register_parameter('weight', None)
+        self.register_parameter('bias', None)
+        if in_features is not None:
+            self._build(int(in_features), self._device or backend.default_device(),
+                        self._dtype or numpy.float32)
+
+    @property
+    def built(self):
+        """False until the lazy layer has seen its first input (or a state_dict)."""
+        return self.in_features is not None
+
+    def _build(self, in_features, device, dtype):
+        xp = backend.module_for(device)
+        self.in_features = in_features
+        self.weight = Parameter(Tensor._make(
+            xp.empty((self.out_features, in_features), dtype=dtype), None, 0))
+        if self.use_bias:
+            self.bias = Parameter(Tensor._make(xp.empty((self.out_features,), dtype=dtype),
+                                               None, 0))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """PyTorch's Linear init: weight kaiming_uniform_(a=sqrt(5)), bias U(+-1/sqrt(fan_in))."""
+        if not self.built:
+            return
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def _lazy_to(self, device, dtype):
+        if not self.built:
+            self._device = device or self._device
+            self._dtype = dtype or self._dtype
+
+    def _build_from_state(self, state_dict, prefix, root):
+        """Build an unbuilt layer from the stored weight's shape; returns the keys still
+        missing (those of a layer that stays unbuilt)."""
+        if self.built:
+            return []
+        stored = state_dict.get(prefix + 'weight')
+        if stored is None or len(stored.shape) != 2:
+            return [prefix + 'weight'] + ([prefix + 'bias'] if self.use_bias else [])
+        # where an eagerly built layer would be: beside the model's other parameters, else
+        # on the default device in float32 (the stored values are then cast, as any load)
+        reference = next((t for t in root.parameters() if t.dtype.kind == 'f'), None)
+        dtype = self._dtype or (reference.dtype if reference is not None else numpy.float32)
+        device = self._device or (reference.device if reference is not None
+                                  else backend.default_device())
+        self._build(int(stored.shape[1]), device, dtype)
+        return []
+
+    def _check(self, x):
+        check_tensor(self, x)
+        if x.ndim == 0:
+            raise ValueError(f"{self!r}: expected input of shape (*, in_features), got a 0-D "
+                             "tensor")
+        if not self.built or x.shape[-1] == self.in_features:
+            return
+        shape = tuple(x.shape)
+        message = (f"{self!r}: expected input of shape (N, {self.in_features}) (last dimension "
+                   f"= in_features = {self.in_features}), got shape {shape} (last dimension "
+                   f"{shape[-1]})")
+        if x.ndim > 2 and math.prod(shape[1:]) == self.in_features:
+            message += (f"; each sample has {math.prod(shape[1:])} values spread over "
+                        f"{shape[1:]}: add a Flatten() layer before this one")
+        raise ValueError(message)
+
+    def forward(self, x):
+        self._check(x)
+        if not self.built:
+            dtype = x.dtype if x.dtype.kind == 'f' else numpy.float32
+            self._build(int(x.shape[-1]), self._device or x.device, self._dtype or dtype)
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.use_bias}")
+
+
+Linear = Dense
+
+
+class Flatten(Module):
+    """Flattens dimensions start_dim..end_dim into one: (N, C, H, W) -> (N, C*H*W) by default."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x):
+        check_tensor(self, x)
+        return F.flatten(x, self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Dropout(Module):
+    """Zeroes each element with probability p and scales the rest by 1/(1-p) in training mode;
+    the identity in eval mode. Any shape."""
+
+    def __init__(self, p=0.5, inplace=False):
+        super().__init__()
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p!r}")
+        self.p, self.inplace = float(p), inplace
+
+    def forward(self, x):
+        check_tensor(self, x)
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self):
+        return f"p={self.p}, inplace={self.inplace}"

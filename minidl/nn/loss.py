@@ -1,0 +1,103 @@
+"""Loss modules: CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, BCEWithLogitsLoss.
+
+Each stores its options (class weights as a buffer, so they move with ``to()``) and calls the
+functional loss: ``loss = criterion(input, target)``. reduction='mean' (default) averages,
+'sum' adds up, 'none' returns the per-element (or per-sample) losses.
+"""
+from .. import functional as F
+from ..tensor import Tensor
+from .layers import check_tensor
+from .module import Module
+
+
+class _Loss(Module):
+    def __init__(self, reduction='mean'):
+        super().__init__()
+        if reduction not in ('none', 'mean', 'sum'):
+            raise ValueError(f"{type(self).__name__}: reduction must be 'none', 'mean' or "
+                             f"'sum', got {reduction!r}")
+        self.reduction = reduction
+
+    def _check(self, input, target):
+        check_tensor(self, input)
+        if not isinstance(target, Tensor):
+            raise TypeError(f"{self!r}: expected the target as a minidl Tensor, got "
+                            f"{type(target).__name__} (wrap it with mdl.tensor(target))")
+
+    def extra_repr(self):
+        return '' if self.reduction == 'mean' else f"reduction={self.reduction!r}"
+
+
+class _WeightedLoss(_Loss):
+    def __init__(self, weight=None, reduction='mean'):
+        super().__init__(reduction)
+        if weight is not None and not isinstance(weight, Tensor):
+            weight = Tensor(weight)
+        self.register_buffer('weight', weight)
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """Softmax cross entropy of logits (N, C) (or (N, C, d1, ...)) against class indices (N,)
+    (int64) or class probabilities (N, C). ``weight`` (C,) rescales classes, targets equal to
+    ``ignore_index`` are skipped, ``label_smoothing`` mixes the target with uniform."""
+
+    def __init__(self, weight=None, ignore_index=-100, reduction='mean', label_smoothing=0.0):
+        super().__init__(weight, reduction)
+        if not 0.0 <= label_smoothing <= 1.0:
+            raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], got "
+                             f"{label_smoothing!r}")
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+
+    def forward(self, input, target):
+        self._check(input, target)
+        return F.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
+                               reduction=self.reduction, label_smoothing=self.label_smoothing)
+
+
+class NLLLoss(_WeightedLoss):
+    """Negative log likelihood of log-probabilities (N, C) against class indices (N,) (int64):
+    -input[n, target[n]] (times weight[target[n]]), averaged over the weights of the kept
+    samples for reduction='mean'."""
+
+    def __init__(self, weight=None, ignore_index=-100, reduction='mean'):
+        super().__init__(weight, reduction)
+        self.ignore_index = ignore_index
+
+    def forward(self, input, target):
+        self._check(input, target)
+        return F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
+                          reduction=self.reduction)
+
+
+class MSELoss(_Loss):
+    """Mean squared error (input - target)^2, input and target of the same shape."""
+
+    def forward(self, input, target):
+        self._check(input, target)
+        return F.mse_loss(input, target, reduction=self.reduction)
+
+
+class L1Loss(_Loss):
+    """Mean absolute error |input - target|, input and target of the same shape."""
+
+    def forward(self, input, target):
+        self._check(input, target)
+        return F.l1_loss(input, target, reduction=self.reduction)
+
+
+class BCEWithLogitsLoss(_WeightedLoss):
+    """Binary cross entropy of logits x against targets y in [0, 1] (same shape), computed
+    stably: -[pos_weight * y * log(sigmoid(x)) + (1 - y) * log(1 - sigmoid(x))] (times
+    ``weight``, broadcast)."""
+
+    def __init__(self, weight=None, reduction='mean', pos_weight=None):
+        super().__init__(weight, reduction)
+        if pos_weight is not None and not isinstance(pos_weight, Tensor):
+            pos_weight = Tensor(pos_weight)
+        self.register_buffer('pos_weight', pos_weight)
+
+    def forward(self, input, target):
+        self._check(input, target)
+        return F.binary_cross_entropy_with_logits(input, target, self.weight,
+                                                  reduction=self.reduction,
+                                                  pos_weight=self.pos_weight)

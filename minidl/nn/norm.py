@@ -1,0 +1,97 @@
+"""Batch normalisation layers BatchNorm1d and BatchNorm2d (they call F.batch_norm).
+
+In training mode each channel is normalised with the batch's mean and (biased) variance and the
+running statistics are updated, running = (1 - momentum) * running + momentum * batch (with the
+unbiased batch variance), or a cumulative average when momentum is None. In eval mode the running
+statistics are used and nothing is updated.
+"""
+import numpy
+
+from .. import backend
+from .. import functional as F
+from ..tensor import Tensor
+from . import init
+from .layers import check_input
+from .module import Module, Parameter
+
+
+class _BatchNorm(Module):
+    _ndims, _expected = (2, 3), '(N, {c}) or (N, {c}, L)'
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, device=None, dtype=None):
+        super().__init__()
+        if not isinstance(num_features, (int, numpy.integer)) or num_features < 1:
+            raise ValueError(f"{type(self).__name__}: num_features must be a positive int, got "
+                             f"{num_features!r}")
+        self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        xp = backend.module_for(backend.canonical_device(device))
+        dtype = numpy.dtype(dtype or numpy.float32)
+
+        def new(shape, dt=dtype):
+            return Tensor._make(xp.zeros(shape, dtype=dt), None, 0)
+
+        if affine:
+            self.weight = Parameter(new((self.num_features,)))
+            self.bias = Parameter(new((self.num_features,)))
+        else:
+            self.register_parameter('weight', None)
+            self.register_parameter('bias', None)
+        if track_running_stats:
+            self.register_buffer('running_mean', new((self.num_features,)))
+            self.register_buffer('running_var', new((self.num_features,)))
+            self.register_buffer('num_batches_tracked', new((), numpy.int64))
+        else:
+            for name in ('running_mean', 'running_var', 'num_batches_tracked'):
+                self.register_buffer(name, None)
+        self.reset_parameters()
+
+    def reset_running_stats(self):
+        """running_mean 0, running_var 1, num_batches_tracked 0."""
+        if self.track_running_stats:
+            init.zeros_(self.running_mean)
+            init.ones_(self.running_var)
+            init.zeros_(self.num_batches_tracked)
+
+    def reset_parameters(self):
+        """Running statistics reset; weight 1 and bias 0."""
+        self.reset_running_stats()
+        if self.affine:
+            init.ones_(self.weight)
+            init.zeros_(self.bias)
+
+    def forward(self, x):
+        check_input(self, x, self._ndims, self._expected.format(c=self.num_features),
+                    self.num_features)
+        if self.training and x.numel() // x.shape[1] <= 1:
+            raise ValueError(f"{self!r}: expected more than 1 value per channel when training, "
+                             f"got input of shape {tuple(x.shape)}; use a batch of more than "
+                             "one sample, or call model.eval() first")
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data += 1       # in place: the buffer keeps its array
+            if self.momentum is None:                # cumulative moving average
+                factor = 1.0 / int(self.num_batches_tracked.item())
+        use_batch_stats = self.training or self.running_mean is None
+        # In training mode the running statistics are passed to be updated; without tracking
+        # they are None and batch statistics are always used.
+        track = not self.training or self.track_running_stats
+        return F.batch_norm(x, self.running_mean if track else None,
+                            self.running_var if track else None, self.weight, self.bias,
+                            use_batch_stats, factor, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm over (N, C) or (N, C, L) inputs, per channel C = num_features; weight and
+    bias (C,), buffers running_mean, running_var (C,) and num_batches_tracked (int64)."""
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm over (N, C, H, W) inputs, per channel C = num_features; weight and bias (C,),
+    buffers running_mean, running_var (C,) and num_batches_tracked (int64)."""
+    _ndims, _expected = (4,), '(N, {c}, H, W)'

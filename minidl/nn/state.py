@@ -1,0 +1,55 @@
+"""Loading a state_dict into a Module: every check first, then the copies (all or nothing)."""
+import collections
+
+import numpy
+
+from .. import backend
+from ..tensor import Tensor
+
+IncompatibleKeys = collections.namedtuple('IncompatibleKeys', ['missing_keys', 'unexpected_keys'])
+
+
+def load_state_dict(root, state_dict, strict=True):
+    """Copy ``state_dict`` into ``root``'s parameters and buffers: root.load_state_dict (see
+    Module.load_state_dict)."""
+    if not hasattr(state_dict, 'items'):
+        raise TypeError(f"load_state_dict expects a dict of name -> Tensor or array, got "
+                        f"{type(state_dict).__name__}")
+    still_lazy = []     # keys of lazy layers that the state_dict could not build
+    for prefix, module in root.named_modules():
+        build = getattr(module, '_build_from_state', None)
+        if build is not None:
+            still_lazy += build(state_dict, prefix + '.' if prefix else '', root)
+    own = root.state_dict(keep_vars=True)
+    missing = [k for k in own if k not in state_dict] + still_lazy
+    unexpected = [k for k in state_dict if k not in own]
+    errors, updates = [], []
+    for key, target in own.items():
+        if key not in state_dict:
+            continue
+        value = state_dict[key]
+        array = value.data if isinstance(value, Tensor) else value
+        if not hasattr(array, 'shape') or not hasattr(array, 'dtype'):
+            array = numpy.asarray(array)
+        if tuple(array.shape) != tuple(target.shape):
+            errors.append(f"size mismatch for {key}: copying a param with shape "
+                          f"{tuple(array.shape)} from checkpoint, the shape in current model "
+                          f"is {tuple(target.shape)}.")
+        elif not numpy.can_cast(array.dtype, target.dtype, 'same_kind'):
+            errors.append(f"dtype mismatch for {key}: cannot copy {array.dtype} values from "
+                          f"checkpoint into {target.dtype} in current model.")
+        else:
+            updates.append((target, array))
+    if strict and unexpected:
+        errors.insert(0, 'Unexpected key(s) in state_dict: '
+                      + ', '.join(f'"{k}"' for k in unexpected) + '.')
+    if strict and missing:
+        errors.insert(0, 'Missing key(s) in state_dict: '
+                      + ', '.join(f'"{k}"' for k in missing) + '.')
+    if errors:
+        raise RuntimeError(f"Error(s) in loading state_dict for {type(root).__name__}:\n\t"
+                           + '\n\t'.join(errors))
+    for target, array in updates:   # only after every check passed: all or nothing
+        target.data[...] = backend.to_device(array, target.device).astype(target.dtype,
+                                                                        copy=False)
+    return IncompatibleKeys(missing, unexpected)

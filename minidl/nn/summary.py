@@ -1,0 +1,141 @@
+"""summary(model, input_shape): a Keras-style table of layers, output shapes and parameters."""
+import numpy
+
+from .. import backend
+from ..autograd import no_grad
+from ..tensor import Tensor
+from .module import Module
+
+
+def _is_unbuilt(module):
+    return getattr(module, 'built', True) is False
+
+
+def _where(model, device, dtype):
+    """The device and float dtype of the dry-run input: given, else the model's own."""
+    tensors = [t for t in list(model.parameters()) + list(model.buffers())]
+    floats = [t for t in tensors if t.dtype.kind == 'f']
+    hints = [m for m in model.modules() if _is_unbuilt(m)]
+    if device is None:
+        device = (tensors[0].device if tensors else
+                  next((m._device for m in hints if getattr(m, '_device', None)), None)
+                  or backend.default_device())
+    if dtype is None:
+        dtype = (floats[0].dtype if floats else
+                 next((m._dtype for m in hints if getattr(m, '_dtype', None)), None)
+                 or numpy.float32)
+    return backend.canonical_device(device), numpy.dtype(dtype)
+
+
+def _shapes(input_shape):
+    """A list of per-input shapes (without the batch) from (C, H, W) or [(C, H, W), (D,)]."""
+    shapes = [input_shape] if all(isinstance(d, (int, numpy.integer)) for d in input_shape) \
+        else list(input_shape)
+    for shape in shapes:
+        if not isinstance(shape, (tuple, list)) or not all(
+                isinstance(d, (int, numpy.integer)) and d >= 0 for d in shape):
+            raise ValueError(f"summary: input_shape must be a tuple of non-negative ints without "
+                             f"the batch dimension, e.g. (1, 8, 8), or a list of such tuples; "
+                             f"got {input_shape!r}")
+    return [tuple(int(d) for d in shape) for shape in shapes]
+
+
+def _describe(output, batch):
+    """'(None, 16, 8, 8)' for a Tensor (the batch dimension shown as None)."""
+    if isinstance(output, Tensor):
+        dims = list(output.shape)
+        if dims and dims[0] == batch:
+            dims[0] = None
+        return str(tuple(dims))
+    if isinstance(output, (tuple, list)):
+        return '[' + ', '.join(_describe(o, batch) for o in output) + ']'
+    return type(output).__name__
+
+
+def _dry_run(model, input_shape, batch_size, device, dtype):
+    """Run the model once under no_grad in eval mode on zeros; returns {id(module): shape}."""
+    xp = backend.module_for(device)
+    inputs = [Tensor._make(xp.zeros((batch_size,) + shape, dtype=dtype), None, 0)
+              for shape in _shapes(input_shape)]
+    shapes, handles = {}, []
+
+    def record(module, args, output):
+        shapes.setdefault(id(module), _describe(output, batch_size))
+
+    modes = [(m, m.training) for m in model.modules()]
+    for m in model.modules():
+        handles.append(m.register_forward_hook(record))
+    try:
+        model.eval()          # no dropout, BatchNorm running stats untouched
+        with no_grad():
+            model(*inputs)
+    except Exception as exc:
+        if hasattr(exc, 'add_note'):
+            exc.add_note(f"(raised during summary()'s dry run on zeros of shape "
+                         f"{', '.join(str(tuple(x.shape)) for x in inputs)})")
+        raise
+    finally:
+        for handle in handles:
+            handle.remove()
+        for m, mode in modes:
+            object.__setattr__(m, 'training', mode)
+    return shapes
+
+
+def summary(model, input_shape=None, batch_size=2, device=None, dtype=None, print_fn=print):
+    """Print and return a table: one row per layer (leaf module, dotted name and type), its
+    output shape (batch shown as None) and its number of parameters, then the totals.
+
+    input_shape: the shape of one sample without the batch, e.g. (1, 8, 8) (a list of shapes for
+    a model with several inputs). With it the model runs once on ``batch_size`` zeros under
+    no_grad in eval mode (its train/eval modes are restored afterwards), which also builds lazy
+    layers such as Dense(10); without it the output shapes are shown as '?', and a model with
+    unbuilt lazy layers is an error. Counts are of parameters (buffers such as BatchNorm's
+    running statistics are not counted); a shared parameter is counted once in the totals.
+    print_fn=None returns the table without printing it.
+    """
+    if not isinstance(model, Module):
+        raise TypeError(f"summary expects a Module, got {type(model).__name__}")
+    if input_shape is None:
+        unbuilt = [m for m in model.modules() if _is_unbuilt(m)]
+        if unbuilt:
+            raise ValueError(
+                f"summary: {unbuilt[0]!r} creates its parameters on its first call, so the model "
+                "is not built yet: pass input_shape, the shape of one sample without the batch "
+                "dimension, e.g. model.summary((1, 8, 8)) for one-channel 8x8 images")
+        shapes = {}
+    else:
+        device, dtype = _where(model, device, dtype)
+        shapes = _dry_run(model, input_shape, batch_size, device, dtype)
+    rows = []
+    for name, module in model.named_modules():
+        has_children = any(True for _ in module.children())
+        own = sum(p.numel() for p in module.parameters(recurse=False))
+        if has_children and not own:
+            continue              # a container: its layers get their own rows
+        label = f"{name} ({type(module).__name__})" if name else type(module).__name__
+        shape = shapes.get(id(module), '?' if input_shape is None else '-')
+        rows.append((label, shape, f"{own if has_children else module.num_parameters():,}"))
+    total = model.num_parameters()
+    trainable = model.num_parameters(trainable_only=True)
+    table = _format(type(model).__name__, rows, total, trainable)
+    if print_fn is not None:
+        print_fn(table)
+    return table
+
+
+def _format(title, rows, total, trainable):
+    header = ('Layer (type)', 'Output Shape', 'Param #')
+    widths = [max([len(header[i])] + [len(r[i]) for r in rows]) for i in range(3)]
+    widths = [max(widths[0], 28), max(widths[1], 25), max(widths[2], 10)]
+
+    def line(cells):
+        return ' ' + cells[0].ljust(widths[0]) + '  ' + cells[1].ljust(widths[1]) + '  ' + \
+            cells[2].rjust(widths[2])
+
+    width = sum(widths) + 5
+    out = [f'Model: "{title}"', '_' * width, line(header), '=' * width]
+    out += [line(r) for r in rows]
+    out += ['=' * width, f"Total params: {total:,}", f"Trainable params: {trainable:,}",
+            f"Non-trainable params: {total - trainable:,}", '_' * width]
+    return '\n'.join(out)
