@@ -10,3 +10,6 @@ from .basic import dropout, flatten, linear
 from .loss import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss,
                    mse_loss, nll_loss)
 from .normalization import batch_norm
+from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d,
+                      max_pool1d, max_pool2d)
