@@ -1,0 +1,36 @@
+"""The examples train for real and reach their accuracy, on shortened settings."""
+import os
+import runpy
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _example(name):
+    return runpy.run_path(os.path.join(ROOT, 'examples', name), run_name='example')
+
+
+def test_digits_short_run_reaches_its_floor(tmp_path, capsys):
+    digits = _example('digits.py')
+    path = tmp_path / 'digits.npz'
+    result = digits['main'](['--epochs', '4', '--quiet', '--save', str(path)])
+    assert result['accuracy'] >= 0.97
+    assert result['confusion'].sum() == 360
+    assert capsys.readouterr().out.strip().splitlines()[-1] == \
+        f"test accuracy: {result['accuracy']:.4f}"
+    import minidl as mdl
+    model = digits['build_model']()
+    model.load_state_dict(mdl.load(str(path)))
+
+
+def test_digits_script_prints_summary_confusion_and_last_line():
+    out = subprocess.run([sys.executable, os.path.join(ROOT, 'examples', 'digits.py'),
+                          '--epochs', '2', '--seed', '1'], capture_output=True, text=True,
+                         timeout=300, check=True).stdout
+    assert 'Total params: 6,186' in out
+    assert 'confusion matrix' in out and 'wall time' in out
+    last = out.strip().splitlines()[-1]
+    assert last.startswith('test accuracy: 0.') and float(last.split()[-1]) > 0.8
