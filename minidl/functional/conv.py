@@ -13,13 +13,18 @@ matrix is (C*KH*KW, OH*OW*N):
     input grad    gcols (C*K, ...) = W.T          @ gy  -> scattered back, one slice-add per
                                                           kernel offset (col2im)
 
+For stride 1 and many channels the input gradient is instead the "full" convolution of gy with
+the flipped kernel (one more gather and GEMM): NumPy's slice-adds over short rows cost more than
+a gather's copies.
+
 The result is returned as a (N, O, OH, OW) *view* of the (O, OH, OW, N) product: NumPy and CuPy
 work with any strides, elementwise layers keep that memory order, and the next convolution then
 gathers from it without a transposing copy. Groups are free in this layout (the channel axis
 leads): one batched matmul over groups. The windows matrix is built and consumed in blocks of
 output rows (and of the batch, for huge inputs) so that it never exceeds WINDOW_BYTES_LIMIT; on
-the CPU the blocks are kept cache-sized (CPU_BLOCK_BYTES), which makes both the gather and the
-GEMM faster than one huge matrix. conv1d is conv2d with a height of 1.
+the CPU blocks of CPU_BLOCK_BYTES reuse one buffer (no fresh pages to fault in) while keeping
+GEMM calls few (a threaded BLAS pays a synchronisation per call). conv1d is conv2d with a height
+of 1.
 
 Double backward: Conv2d's backward is two more Functions, ConvTranspose2d (input gradient) and
 Conv2dWeightGrad (weight gradient), whose own backwards are written with the three of them.
@@ -29,7 +34,7 @@ from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 
 WINDOW_BYTES_LIMIT = 256 * 2 ** 20   # bound on the gathered-windows buffer (bytes)
-CPU_BLOCK_BYTES = 2 ** 20            # on the CPU, smaller blocks that stay in cache
+CPU_BLOCK_BYTES = 16 * 2 ** 20       # on the CPU: blocks big enough for few GEMM calls
 FULL_CORRELATION_MIN_CHANNELS = 32  # stride-1 input gradients by full correlation from here up
 
 

@@ -4,7 +4,11 @@ A pooling window is visited the way convolution gathers it, by its kernel offset
 the KH*KW offsets, one strided slice of the (padded) input holds that window element for every
 output position at once. Max pooling keeps a running maximum and the offset that produced it
 (the first maximum, as PyTorch); its backward routes each gradient to that element, one
-strided slice-add per offset, so overlapping windows accumulate. Average pooling sums the slices
+strided slice-add per offset, so overlapping windows accumulate. Without a gradient to compute
+(inference) only the running maximum is kept: a few elementwise maxima of strided slices, several
+times faster than PyTorch's CPU max pool, and faster in NumPy than reshaping non-overlapping
+windows to (N, C, H/k, k, W/k, k) and reducing (a reduction over short strided axes is slow
+there). Average pooling sums the slices
 and divides by PyTorch's divisor. No loop ever runs over pixels or batch items. The 1-D ops are
 the 2-D ones with a height of 1.
 
