@@ -150,7 +150,7 @@ def test_load_state_dict_strict_errors_list_everything():
 def test_load_state_dict_casts_and_builds_lazy_dense():
     src = nn.Sequential(nn.Flatten(), nn.Dense(12, 5))
     dst = nn.Sequential(nn.Flatten(), nn.Dense(5))
-    assert list(dst.parameters()) == []
+    assert [p.shape for p in dst.parameters()] == [(5, 0), (5,)]   # placeholders
     dst.load_state_dict({k: to_numpy(v).astype(np.float64) for k, v in src.state_dict().items()})
     assert dst[1].in_features == 12 and dst[1].weight.dtype == np.float32
     x = randn(2, 3, 4)
@@ -245,7 +245,7 @@ def test_zero_grad_apply_requires_grad():
 # ---------------------------------------------------------------- lazy Dense
 def test_lazy_dense_builds_on_first_call(device):
     layer = nn.Dense(4)
-    assert not layer.built and list(layer.parameters()) == [] and layer.state_dict() == {}
+    assert not layer.built and [p.shape for p in layer.parameters()] == [(4, 0), (4,)]
     assert 'in_features=None' in repr(layer)
     x = randn(3, 7, device=device, dtype=mdl.float64)
     y = layer(x)
@@ -516,3 +516,20 @@ def test_functional_reachable_from_nn():
     import minidl.nn.functional as F1
     from minidl.nn import functional as F2
     assert F1 is F2 is mdl.functional is nn.functional
+
+
+def test_optimizer_built_before_a_lazy_dense_still_trains_it():
+    from minidl import nn, optim
+    model = nn.Sequential([nn.Flatten(), nn.Dense(3)])
+    assert model[1].weight.shape == (3, 0)
+    for make in (lambda p: optim.Adam(p, lr=0.1), lambda p: optim.Adagrad(p, lr=0.1),
+                 lambda p: optim.SGD(p, lr=0.1, momentum=0.9)):
+        model = nn.Sequential([nn.Flatten(), nn.Dense(3)])
+        opt = make(model.parameters())
+        weight = model[1].weight
+        x = mdl.randn(4, 2, 2)
+        model(x).sum().backward()
+        assert weight.shape == (3, 4) and model[1].weight is weight
+        before = weight.data.copy()
+        opt.step()
+        assert not np.allclose(weight.data, before)

@@ -58,8 +58,9 @@ class Dense(Module):
     Dense(in_features, out_features, bias=True) as nn.Linear, or Dense(out_features) (Keras
     style): the input size is inferred at the first call, when the parameters are created on
     the input's device and dtype (unless ``device``/``dtype`` were given or ``to()`` was called).
-    Until then the layer has no parameters: build it (one call, or ``model.summary(shape)``)
-    before handing ``model.parameters()`` to an optimizer. weight: (out_features, in_features); bias:
+    Until then ``weight`` is a placeholder Parameter of shape (out_features, 0) that the first call
+    fills in place (as PyTorch's LazyLinear), so an optimizer built before that call trains it
+    like any other parameter. weight: (out_features, in_features); bias:
     (out_features,). Init as PyTorch: kaiming_uniform_(a=sqrt(5)), i.e. U(-1/sqrt(in), 1/sqrt(in))
     for both. Input (*, in_features) -> output (*, out_features).
     """
@@ -82,9 +83,16 @@ class Dense(Module):
         self._dtype = numpy.dtype(dtype) if dtype is not None else None
         self.register_parameter('weight', None)
         self.register_parameter('bias', None)
+        device, dtype = self._device or backend.default_device(), self._dtype or numpy.float32
         if in_features is not None:
-            self._build(int(in_features), self._device or backend.default_device(),
-                        self._dtype or numpy.float32)
+            self._build(int(in_features), device, dtype)
+        else:
+            xp = backend.module_for(device)
+            self.weight = Parameter(Tensor._make(xp.empty((self.out_features, 0), dtype=dtype),
+                                                 None, 0))
+            if self.use_bias:
+                self.bias = Parameter(Tensor._make(xp.zeros((self.out_features,), dtype=dtype),
+                                                   None, 0))
 
     @property
     def built(self):
@@ -94,11 +102,16 @@ class Dense(Module):
     def _build(self, in_features, device, dtype):
         xp = backend.module_for(device)
         self.in_features = in_features
-        self.weight = Parameter(Tensor._make(
-            xp.empty((self.out_features, in_features), dtype=dtype), None, 0))
-        if self.use_bias:
-            self.bias = Parameter(Tensor._make(xp.empty((self.out_features,), dtype=dtype),
-                                               None, 0))
+        weight = xp.empty((self.out_features, in_features), dtype=dtype)
+        bias = xp.empty((self.out_features,), dtype=dtype)
+        if self.weight is None:
+            self.weight = Parameter(Tensor._make(weight, None, 0))
+            if self.use_bias:
+                self.bias = Parameter(Tensor._make(bias, None, 0))
+        else:       # fill the placeholders in place: optimizers may already hold them
+            self.weight.data, self.weight.grad = weight, None
+            if self.use_bias:
+                self.bias.data, self.bias.grad = bias, None
         self.reset_parameters()
 
     def reset_parameters(self):

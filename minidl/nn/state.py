@@ -21,7 +21,8 @@ def load_state_dict(root, state_dict, strict=True):
         if build is not None:
             still_lazy += build(state_dict, prefix + '.' if prefix else '', root)
     own = root.state_dict(keep_vars=True)
-    missing = [k for k in own if k not in state_dict] + still_lazy
+    missing = [k for k in own if k not in state_dict]
+    missing += [k for k in still_lazy if k not in missing]
     unexpected = [k for k in state_dict if k not in own]
     errors, updates = [], []
     for key, target in own.items():

@@ -54,7 +54,10 @@ class Adagrad(Optimizer):
                 continue
             param, g = p.data, p.grad.data
             xp = backend.array_module(param)
-            s = self.state[p] or self._init_state(p, group)   # state dropped by the user
+            s = self.state[p]
+            if not s or s['sum'].shape != param.shape:
+                # state dropped by the user, or a lazy layer's placeholder filled since
+                s = self._init_state(p, group)
             step = s['step'] = s['step'] + 1
             if maximize:
                 g = -g
