@@ -164,7 +164,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, targ
                 if tensor.grad is not None:
                     tensor.grad = tensor.grad + grad
                 else:
-                    tensor.grad = grad if create_graph else _owned(grad, given)
+                    tensor.grad = _owned(grad, given, create_graph)
             return
         slots = pending.get(fn)
         if slots is None:
@@ -176,6 +176,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, targ
         index = tensor._idx
         slots[index] = grad if slots.get(index) is None else slots[index] + grad
 
+    for g in root_grads:            # the caller's arrays never become a leaf's .grad
+        given.add(id(g.data if g.data.base is None else g.data.base))
     with (enable_grad() if create_graph else no_grad()):
         for root, grad in zip(roots, root_grads):
             accumulate(root, grad)
@@ -230,16 +232,27 @@ def _functions_leading_to(roots, targets):
     return needed
 
 
-def _owned(grad, given):
-    """``grad`` itself, or a copy when its array is shared with another leaf or is a read-only
-    broadcast view, so that in-place updates of one ``.grad`` never touch another."""
+def _owned(grad, given, create_graph):
+    """``grad`` itself, or a copy when its memory is shared with another leaf's gradient or
+    with the caller's upstream gradient, or is a read-only broadcast view, so that in-place
+    updates of one ``.grad`` (zero_grad, clipping) never touch anything else."""
     data = grad.data
-    flags = getattr(data, 'flags', None)
-    if id(data) in given or 0 in data.strides or (flags is not None and not flags.writeable):
-        data = data.copy()
-        grad = type(grad)._make(data, None, 0)
-    given.add(id(data))
+    owner = data if data.base is None else data.base
+    writeable = getattr(getattr(data, 'flags', None), 'writeable', True)   # CuPy has no flag
+    if id(owner) in given or 0 in data.strides or not writeable:
+        grad = Clone()(grad) if create_graph else type(grad)._make(data.copy(), None, 0)
+        owner = grad.data
+    given.add(id(owner))
     return grad
+
+
+class Clone(Function):
+    """A differentiable copy."""
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, gy):
+        return gy
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,

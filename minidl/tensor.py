@@ -28,7 +28,11 @@ def as_array(data, dtype=None, device=None, copy=True):
     elif isinstance(data, (numpy.ndarray, numpy.generic)) or hasattr(data, '__cuda_array_interface__'):
         array = data
     else:
-        array = numpy.asarray(data)
+        try:
+            array = numpy.asarray(data)
+        except ValueError:
+            raise ValueError("data is a ragged nested list: every row must have the same length "
+                             "(the shape must be rectangular)") from None
         if dtype is None and array.dtype.kind == 'f':
             array = array.astype(_FLOAT_DEFAULT)
         elif dtype is None and array.dtype.kind in 'iu':
@@ -68,16 +72,6 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
-    @classmethod
-    def _make(cls, data, ctx, index):
-        """Wrap an array without copying or checks (the fast path for operations)."""
-        t = object.__new__(cls)
-        t.data = data
-        t.grad = None
-        t._ctx = ctx
-        t._idx = index
-        t.requires_grad = ctx is not None
-        return t
 
     # ------------------------------------------------------------ properties
     @property
@@ -286,6 +280,8 @@ class Tensor:
 
 
 def _make_tensor(data, ctx, index):
+    """Wrap an array without copying or checks (the fast path for operations): ``ctx`` is the
+    Function that made it (None for a constant) and ``index`` which of its outputs it is."""
     t = _new_object(Tensor)
     t.data = data
     t.grad = None
@@ -295,7 +291,13 @@ def _make_tensor(data, ctx, index):
     return t
 
 
+def constant(array):
+    """A Tensor outside the graph wrapping ``array`` (NumPy scalars become 0-d arrays)."""
+    return _make_tensor(backend.ensure_array(array), None, 0)
+
+
 _new_object = object.__new__
 autograd.make_tensor = _make_tensor
+Tensor._make = staticmethod(_make_tensor)
 
 from . import ops  # noqa: E402  (ops needs Tensor defined first)

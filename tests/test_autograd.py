@@ -247,3 +247,24 @@ def test_grad_stops_at_its_targets(device):
     (gx,) = mdl.grad(h.sum(), x)
     np.testing.assert_allclose(to_numpy(gh), 2 * to_numpy(h))
     np.testing.assert_allclose(to_numpy(gx), to_numpy(h))
+
+
+def test_views_of_one_gradient_never_become_two_leaves_grads(device):
+    a = mdl.randn(3, 3, requires_grad=True, device=device)
+    b = mdl.randn(3, 3, requires_grad=True, device=device)
+    (a + b.T).sum().backward()
+    a.grad.data *= 0
+    np.testing.assert_allclose(to_numpy(b.grad), np.ones((3, 3)))
+    # the caller's upstream gradient is not adopted as a .grad either
+    c = mdl.randn(4, requires_grad=True, device=device)
+    upstream = mdl.ones(4, device=device)
+    c.reshape(4).backward(upstream)
+    c.grad.data *= 3
+    np.testing.assert_allclose(to_numpy(upstream), np.ones(4))
+
+
+def test_create_graph_gradients_can_be_zeroed_and_clipped_in_place(device):
+    x = mdl.ones(3, requires_grad=True, device=device)
+    (x + 0).sum().backward(create_graph=True)
+    x.grad.data *= 0.5           # as clip_grad_norm_ and zero_grad(set_to_none=False) do
+    np.testing.assert_allclose(to_numpy(x.grad), [0.5] * 3)

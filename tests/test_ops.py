@@ -236,3 +236,25 @@ def test_reshape_and_cat_errors():
         mdl.cat([mdl.ones(2, 2), mdl.ones(3, 3)], 1)
     with pytest.raises(IndexError, match='dim=3'):
         mdl.ones(2, 2).sum(3)
+
+
+def test_semantics_that_follow_pytorch(device):
+    i = mdl.tensor([1, 2], device=device)
+    assert (i / 2).dtype == np.float32 and (i / i).dtype == np.float32
+    x = mdl.ones(2, 3, device=device)
+    assert x.pow(np.float64(2)).dtype == np.float32
+    assert x.clamp(min=np.float64(0)).dtype == np.float32
+    assert x.sum(dim=()).shape == ()
+    assert np.isnan(to_numpy(mdl.ones(0, 2, device=device).mean(0))).all()
+    with pytest.raises(IndexError):
+        x.permute(-3, 0)
+    with pytest.raises(ValueError, match='expand'):
+        x.expand(-1, 2, 3)
+    with pytest.raises(TypeError, match='dim must be an int'):
+        x.sum(1.0)
+    with pytest.raises(ValueError, match=r'maximum: shapes \(2, 3\) and \(4,\)'):
+        mdl.maximum(x, mdl.ones(4, device=device))
+    with pytest.raises(ValueError, match='where: condition'):
+        mdl.where(x > 0, x, mdl.ones(4, device=device))
+    with pytest.raises(ValueError, match='ragged'):
+        mdl.tensor([[1, 2], [3]])

@@ -11,14 +11,12 @@ from .. import backend
 from ..autograd import Function
 from ..ops import sigmoid, tanh  # noqa: F401  (re-exported: torch.nn.functional has both)
 from ..ops.reduce import normalize_dims
-from ..tensor import Tensor
+from ..tensor import Tensor, constant as _const
 
 __all__ = ['relu', 'leaky_relu', 'elu', 'gelu', 'softplus', 'sigmoid', 'tanh', 'softmax',
            'log_softmax']
 
 
-def _const(array):
-    return Tensor._make(array, None, 0)
 
 
 class ReLU(Function):

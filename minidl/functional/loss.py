@@ -9,16 +9,13 @@ import warnings
 
 from .. import backend
 from ..autograd import Function, is_grad_enabled
-from ..tensor import Tensor
+from ..tensor import Tensor, constant as _const
 from .activation import Softmax, Softplus, log_softmax, log_softmax_array
 
 __all__ = ['cross_entropy', 'nll_loss', 'mse_loss', 'l1_loss', 'binary_cross_entropy',
            'binary_cross_entropy_with_logits']
 
 
-def _const(array):
-    # a constant Tensor; NumPy reductions give scalars, which become 0-d arrays
-    return Tensor._make(backend.ensure_array(array), None, 0)
 
 
 def _check_reduction(name, reduction):

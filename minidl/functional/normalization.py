@@ -1,13 +1,11 @@
 """Batch normalisation for (N, C), (N, C, L) and (N, C, H, W) inputs (any (N, C, *) works)."""
 from .. import backend
 from ..autograd import Function, is_grad_enabled
-from ..tensor import Tensor
+from ..tensor import Tensor, constant as _const
 
 __all__ = ['batch_norm']
 
 
-def _const(array):
-    return Tensor._make(array, None, 0)
 
 
 class BatchNormTrain(Function):

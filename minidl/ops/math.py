@@ -7,7 +7,7 @@ shape.
 import numpy
 
 from .. import backend
-from ..autograd import Function
+from ..autograd import Clone, Function  # noqa: F401  (Clone is part of ops)
 from ..tensor import Tensor
 
 
@@ -271,14 +271,6 @@ class ToDevice(Function):
         return ToDevice(self.source)(gy)
 
 
-class Clone(Function):
-    def forward(self, a):
-        return a.copy()
-
-    def backward(self, gy):
-        return gy
-
-
 # ---------------------------------------------------------------- wrappers with checks
 def promote(a, b):
     """Match dtypes as PyTorch does where NumPy differs: an integer tensor meeting a float one
@@ -313,13 +305,23 @@ def _binary(function_class, name):
 add = _binary(Add, 'add')
 sub = _binary(Sub, 'sub')
 mul = _binary(Mul, 'mul')
-div = _binary(Div, 'div')
+_div = _binary(Div, 'div')
+
+
+def div(a, b):
+    """True division, broadcasting; integer tensors divide to float32 (as PyTorch)."""
+    a_int = not isinstance(a, Tensor) or a.dtype.kind in 'biu'
+    b_int = not isinstance(b, Tensor) or b.dtype.kind in 'biu'
+    if a_int and b_int:
+        a = a.to(dtype='float32') if isinstance(a, Tensor) else float(a)
+        b = b.to(dtype='float32') if isinstance(b, Tensor) else float(b)
+    return _div(a, b)
 
 
 def pow(a, b):
     """a ** b, elementwise; a constant exponent uses a cheaper rule."""
-    if isinstance(a, Tensor) and isinstance(b, (int, float)):
-        return PowScalar(b)(a)
+    if isinstance(a, Tensor) and isinstance(b, (int, float, numpy.integer, numpy.floating)):
+        return PowScalar(b.item() if isinstance(b, numpy.generic) else b)(a)
     if not isinstance(a, Tensor):
         a = lift(a, b)
     return Pow()(a, lift(b, a))
@@ -348,19 +350,14 @@ def clip(x, min=None, max=None):
     """Limit values to [min, max]; the gradient is zero where the limit applies."""
     if min is None and max is None:
         raise ValueError("clip: at least one of min and max must be given")
+    # Python numbers, so that NumPy float64 bounds never upcast a float32 tensor
+    min = None if min is None else float(min)
+    max = None if max is None else float(max)
     return Clip(min, max)(x)
 
 
-def maximum(a, b):
-    """Elementwise maximum of two tensors, broadcasting."""
-    a = a if isinstance(a, Tensor) else lift(a, b)
-    return Maximum(True)(a, lift(b, a))
-
-
-def minimum(a, b):
-    """Elementwise minimum of two tensors, broadcasting."""
-    a = a if isinstance(a, Tensor) else lift(a, b)
-    return Maximum(False)(a, lift(b, a))
+maximum = _binary(lambda: Maximum(True), 'maximum')
+minimum = _binary(lambda: Maximum(False), 'minimum')
 
 
 def where(condition, a, b):
@@ -372,7 +369,13 @@ def where(condition, a, b):
     else:
         a, b = Tensor(a), Tensor(b)
     cond = condition.data if isinstance(condition, Tensor) else a._xp().asarray(condition)
-    return Where(cond.astype(bool))(a, b)
+    try:
+        return Where(cond.astype(bool))(a, b)
+    except ValueError as exc:
+        if 'broadcast' in str(exc):
+            raise ValueError(f"where: condition {cond.shape}, x {a.shape} and y {b.shape} "
+                             "cannot be broadcast together") from None
+        raise
 
 
 def matmul(a, b):

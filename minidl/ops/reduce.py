@@ -10,8 +10,12 @@ from ..tensor import Tensor
 
 def normalize_dims(dim, ndim, name='dim'):
     """A sorted tuple of non-negative axes from an int, a tuple or None (all axes)."""
-    if dim is None:
-        return tuple(range(ndim))
+    if dim is None or dim == ():
+        return tuple(range(ndim))        # () reduces over everything, as in PyTorch
+    if isinstance(dim, bool) or not isinstance(dim, (int, tuple, list)) or not all(
+            isinstance(d, int) and not isinstance(d, bool) for d in (dim if isinstance(
+                dim, (tuple, list)) else (dim,))):
+        raise TypeError(f"{name} must be an int or a tuple of ints, got {dim!r}")
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     out = []
     for d in dims:
@@ -97,7 +101,7 @@ def mean(x, dim=None, keepdim=False):
     count = 1
     for a in axes:
         count *= x.shape[a]
-    return Sum(axes, keepdim)(x) * (1.0 / builtins.max(count, 1))
+    return Sum(axes, keepdim)(x) * (1.0 / count if count else float('nan'))
 
 
 def var(x, dim=None, unbiased=None, keepdim=False, correction=None):

@@ -27,7 +27,7 @@ class Transpose(Function):
         return x.transpose(self.axes)
 
     def backward(self, gy):
-        return gy.permute(*numpy.argsort(self.axes).tolist())
+        return gy.permute(*sorted(range(len(self.axes)), key=self.axes.__getitem__))
 
 
 def _is_advanced(index):
@@ -147,10 +147,11 @@ def reshape(x, *shape):
 def permute(x, *dims):
     """Reorder dimensions: out.shape[i] == x.shape[dims[i]]."""
     dims = _shape_arg(dims)
-    if sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+    axes = [normalize_dims(d, x.ndim)[0] for d in dims]
+    if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {dims} is not a permutation of the {x.ndim} "
                          f"dimensions of shape {x.shape}")
-    return Transpose(tuple(d % x.ndim for d in dims))(x)
+    return Transpose(tuple(axes))(x)
 
 
 def transpose(x, dim0, dim1):
@@ -209,6 +210,9 @@ def expand(x, *sizes):
     """Broadcast to ``sizes``; -1 keeps a dimension's size (PyTorch's expand)."""
     sizes = _shape_arg(sizes)
     lead = len(sizes) - x.ndim
+    if lead < 0 or any(n == -1 for n in sizes[:lead]):
+        raise ValueError(f"expand: cannot expand shape {x.shape} to {sizes} (-1 is allowed only "
+                         "for existing dimensions)")
     shape = tuple(x.shape[i - lead] if n == -1 else n for i, n in enumerate(sizes))
     return broadcast_to(x, shape)
 

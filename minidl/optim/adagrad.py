@@ -39,12 +39,12 @@ class Adagrad(Optimizer):
         return s
 
     def _check_group(self, group):
-        _check(group['lr'] >= 0.0, 'learning rate', group['lr'])
-        _check(group['lr_decay'] >= 0.0, 'lr_decay value', group['lr_decay'])
-        _check(group['weight_decay'] >= 0.0, 'weight_decay value', group['weight_decay'])
+        _check(lambda v: v >= 0.0, 'learning rate', group['lr'])
+        _check(lambda v: v >= 0.0, 'lr_decay value', group['lr_decay'])
+        _check(lambda v: v >= 0.0, 'weight_decay value', group['weight_decay'])
         _check(group['initial_accumulator_value'] >= 0.0, 'initial_accumulator_value value',
                group['initial_accumulator_value'])
-        _check(group['eps'] >= 0.0, 'epsilon value', group['eps'])
+        _check(lambda v: v >= 0.0, 'epsilon value', group['eps'])
 
     def _update_group(self, group):
         lr, lr_decay, eps, weight_decay = hyper(group, 'lr', 'lr_decay', 'eps', 'weight_decay')

@@ -23,16 +23,17 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, maximize=False, decoupled_weight_decay=False):
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+        defaults = dict(lr=lr, betas=tuple(betas) if isinstance(betas, (tuple, list)) else betas,
+                        eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize,
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
     def _check_group(self, group):
-        _check(group['lr'] >= 0.0, 'learning rate', group['lr'])
-        _check(group['eps'] >= 0.0, 'epsilon value', group['eps'])
+        _check(lambda v: v >= 0.0, 'learning rate', group['lr'])
+        _check(lambda v: v >= 0.0, 'epsilon value', group['eps'])
         _check_betas(group['betas'])
-        _check(group['weight_decay'] >= 0.0, 'weight_decay value', group['weight_decay'])
+        _check(lambda v: v >= 0.0, 'weight_decay value', group['weight_decay'])
 
     def _update_group(self, group):
         lr, eps, weight_decay = hyper(group, 'lr', 'eps', 'weight_decay')

@@ -34,6 +34,11 @@ class LRScheduler:
 
     ``last_epoch=-1`` starts a schedule (recording each group's ``initial_lr``); another value
     resumes one, which needs ``initial_lr`` in every group already.
+
+    Schedules are computed in closed form from ``initial_lr``, so each scheduler sets the
+    learning rate outright: two schedulers on one optimizer do not multiply together as
+    PyTorch's chainable ones do (the later one wins), and an lr changed by hand is overwritten
+    at the next step. Use one scheduler per optimizer, or LambdaLR with the product you want.
     """
 
     def __init__(self, optimizer, last_epoch=-1):

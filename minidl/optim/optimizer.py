@@ -15,7 +15,13 @@ from ..tensor import Tensor
 
 
 def _check(ok, what, value):
-    """Raise ValueError("Invalid <what>: <value>") unless ``ok`` (PyTorch's wording)."""
+    """Raise ValueError("Invalid <what>: <value>") unless ``ok`` (PyTorch's wording).
+    ``ok`` may be a function of the value, called only once the value is known to be a number."""
+    if callable(ok):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) and not (
+                hasattr(value, 'dtype') and getattr(value, 'ndim', 1) == 0):
+            raise TypeError(f"Invalid {what}: expected a number, got {value!r}")
+        ok = ok(value)
     if not ok:
         raise ValueError(f"Invalid {what}: {value}")
 

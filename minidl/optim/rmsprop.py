@@ -28,11 +28,11 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group):
-        _check(group['lr'] >= 0.0, 'learning rate', group['lr'])
-        _check(group['eps'] >= 0.0, 'epsilon value', group['eps'])
-        _check(group['momentum'] >= 0.0, 'momentum value', group['momentum'])
-        _check(group['weight_decay'] >= 0.0, 'weight_decay value', group['weight_decay'])
-        _check(group['alpha'] >= 0.0, 'alpha value', group['alpha'])
+        _check(lambda v: v >= 0.0, 'learning rate', group['lr'])
+        _check(lambda v: v >= 0.0, 'epsilon value', group['eps'])
+        _check(lambda v: v >= 0.0, 'momentum value', group['momentum'])
+        _check(lambda v: v >= 0.0, 'weight_decay value', group['weight_decay'])
+        _check(lambda v: v >= 0.0, 'alpha value', group['alpha'])
 
     def _update_group(self, group):
         lr, alpha, eps, weight_decay, momentum = hyper(group, 'lr', 'alpha', 'eps',

@@ -23,9 +23,9 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group):
-        _check(group['lr'] >= 0.0, 'learning rate', group['lr'])
-        _check(group['momentum'] >= 0.0, 'momentum value', group['momentum'])
-        _check(group['weight_decay'] >= 0.0, 'weight_decay value', group['weight_decay'])
+        _check(lambda v: v >= 0.0, 'learning rate', group['lr'])
+        _check(lambda v: v >= 0.0, 'momentum value', group['momentum'])
+        _check(lambda v: v >= 0.0, 'weight_decay value', group['weight_decay'])
         if group['nesterov'] and (group['momentum'] <= 0 or group['dampening'] != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening "
                              f"(got momentum={group['momentum']}, "

@@ -14,6 +14,13 @@ from .. import io
 _RESERVED = ('model', 'optimizer', 'scheduler', 'epoch', 'rng', 'loader')
 
 
+def _model_device(model):
+    """The device of the model's first parameter (None for a model without parameters)."""
+    for p in model.parameters():
+        return p.device
+    return None
+
+
 def save_checkpoint(path, model, optimizer=None, scheduler=None, epoch=0, loader=None, **extra):
     """Save a full training checkpoint to ``path`` (atomically, with ``minidl.io.save``).
 
@@ -39,10 +46,6 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, epoch=0, loader
     io.save(checkpoint, path)
 
 
-def _model_device(model):
-    for p in model.parameters():
-        return p.device
-    return None
 
 
 def load_checkpoint(path, model, optimizer=None, scheduler=None, loader=None, device=None,

@@ -14,6 +14,7 @@ from .. import backend
 from ..autograd import no_grad
 from ..tensor import Tensor
 from .callbacks import Callback
+from .checkpoint import _model_device
 
 
 class History(dict):
@@ -32,10 +33,6 @@ class History(dict):
 
 
 # ------------------------------------------------------------------ helpers
-def _model_device(model):
-    for p in model.parameters():
-        return p.device
-    return None
 
 
 def _as_tensor(x, device):
