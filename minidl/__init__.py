@@ -9,7 +9,8 @@ import numpy as _np
 
 from . import backend, cuda
 from .autograd import Function, enable_grad, grad, is_grad_enabled, no_grad
-from .backend import default_device, get_rng_state, manual_seed, set_default_device, set_rng_state
+from .backend import (default_device, get_num_threads, get_rng_state, manual_seed,
+                      set_default_device, set_num_threads, set_rng_state)
 from .creation import (arange, empty, eye, from_numpy, full, full_like, linspace, normal, ones,
                        ones_like, rand, randint, randn, randperm, tensor, uniform, zeros,
                        zeros_like)

@@ -34,3 +34,21 @@ def test_digits_script_prints_summary_confusion_and_last_line():
     assert 'confusion matrix' in out and 'wall time' in out
     last = out.strip().splitlines()[-1]
     assert last.startswith('test accuracy: 0.') and float(last.split()[-1]) > 0.8
+
+
+def test_mnist1d_short_run_reaches_its_floor(capsys):
+    pytest.importorskip('mnist1d')
+    result = _example('mnist1d.py')['main'](['--epochs', '4', '--quiet'])
+    assert result['accuracy'] >= 0.95
+    assert result['confusion'].sum() == 1000
+    assert capsys.readouterr().out.strip().splitlines()[-1] == \
+        f"test accuracy: {result['accuracy']:.4f}"
+
+
+def test_mnist1d_script_finds_the_package_despite_its_name():
+    pytest.importorskip('mnist1d')
+    out = subprocess.run([sys.executable, os.path.join(ROOT, 'examples', 'mnist1d.py'),
+                          '--epochs', '1', '--quiet'], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().startswith('test accuracy: 0.')

@@ -146,3 +146,14 @@ def test_import_never_needs_cupy():
             "print(m.cuda.is_available(), (m.ones(2) * 2).tolist())")
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == 'False [2.0, 2.0]'
+
+
+def test_set_num_threads():
+    before = mdl.get_num_threads()
+    try:
+        mdl.set_num_threads(1)
+        assert mdl.get_num_threads() == 1
+    finally:
+        mdl.set_num_threads(before)
+    with pytest.raises(ValueError, match='positive int'):
+        mdl.set_num_threads(0)

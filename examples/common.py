@@ -1,0 +1,81 @@
+"""What digits.py and mnist1d.py share: the command line, the training run and the report."""
+import argparse
+import time
+
+import numpy as np
+
+import minidl as mdl
+from minidl import nn, optim
+from minidl.data import DataLoader
+from minidl.train import evaluate, fit, predict
+
+
+def parse_args(argv, description, epochs, batch_size, lr):
+    """The examples' options: --epochs --batch-size --lr --seed --device --threads --save
+    --quiet."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('--epochs', type=int, default=epochs)
+    parser.add_argument('--batch-size', type=int, default=batch_size)
+    parser.add_argument('--lr', type=float, default=lr, help='peak learning rate (one-cycle)')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--device', default=None,
+                        help="'cpu' or 'cuda' (default: $MINIDL_DEVICE, else cpu)")
+    parser.add_argument('--threads', type=int, default=1,
+                        help='BLAS threads on the CPU (default 1: the matrices of a network this '
+                             'small are multiplied faster on one thread than split over two)')
+    parser.add_argument('--save', metavar='PATH', help='save the trained weights (.npz)')
+    parser.add_argument('--quiet', action='store_true', help='print only the last line')
+    return parser.parse_args(argv)
+
+
+def confusion_matrix(predicted, actual, classes=10):
+    """counts[i, j]: test samples of class i predicted as j."""
+    counts = np.zeros((classes, classes), dtype=np.int64)
+    np.add.at(counts, (actual, predicted), 1)
+    return counts
+
+
+def format_confusion(counts):
+    """The confusion matrix as text, with each class's correct count."""
+    rows = ['true\\pred ' + ''.join(f'{j:>4}' for j in range(len(counts))) + '  correct']
+    for i, row in enumerate(counts):
+        rows.append(f'{i:>9} ' + ''.join(f'{n:>4}' for n in row) + f'  {row[i]:>3}/{row.sum()}')
+    return '\n'.join(rows)
+
+
+def train_and_report(args, build_model, data, input_shape, weight_decay, label_smoothing=0.0):
+    """Seed, build, train with AdamW and a one-cycle schedule, evaluate and print the report;
+    the last line printed is ``test accuracy: 0.xxxx``. Returns accuracy, history, confusion
+    matrix and wall time."""
+    say = (lambda *a, **k: None) if args.quiet else print
+    device = mdl.backend.canonical_device(args.device)
+    start = time.perf_counter()
+
+    mdl.set_num_threads(args.threads)
+    mdl.manual_seed(args.seed)
+    train, test = data()
+    train_loader = DataLoader(train, batch_size=args.batch_size, shuffle=True, device=device)
+    test_loader = DataLoader(test, batch_size=512, device=device)
+
+    model = build_model().to(device)
+    model.summary(input_shape, print_fn=say)
+    optimizer = optim.AdamW(model.parameters(), lr=args.lr, weight_decay=weight_decay)
+    scheduler = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, epochs=args.epochs,
+                                              steps_per_epoch=len(train_loader))
+    history = fit(model, train_loader, nn.CrossEntropyLoss(label_smoothing=label_smoothing),
+                  optimizer, args.epochs, scheduler=scheduler, progress=not args.quiet)
+    result = evaluate(model, test_loader)
+    predicted = predict(model, test_loader).argmax(1).cpu().numpy()
+    counts = confusion_matrix(predicted, test.tensors[1].cpu().numpy())
+    elapsed = time.perf_counter() - start
+
+    say(f"\ntrain loss {history['loss'][-1]:.4f}, train accuracy {history['accuracy'][-1]:.4f} "
+        f"after {args.epochs} epochs")
+    say('\nconfusion matrix (rows: true class, columns: predicted class)')
+    say(format_confusion(counts))
+    say(f'\nwall time: {elapsed:.1f} s on {device}')
+    if args.save:
+        mdl.save(model.state_dict(), args.save)
+        say(f'weights saved to {args.save}')
+    print(f"test accuracy: {result['accuracy']:.4f}")
+    return dict(accuracy=result['accuracy'], history=history, confusion=counts, seconds=elapsed)
