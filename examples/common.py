@@ -21,8 +21,9 @@ def parse_args(argv, description, epochs, batch_size, lr):
     parser.add_argument('--device', default=None,
                         help="'cpu' or 'cuda' (default: $MINIDL_DEVICE, else cpu)")
     parser.add_argument('--threads', type=int, default=1,
-                        help='BLAS threads on the CPU (default 1: the matrices of a network this '
-                             'small are multiplied faster on one thread than split over two)')
+                        help='BLAS threads on the CPU (default 1: a network this small gains '
+                             'little from a second thread, and on a busy machine BLAS threads '
+                             'wait on each other at every multiplication)')
     parser.add_argument('--save', metavar='PATH', help='save the trained weights (.npz)')
     parser.add_argument('--quiet', action='store_true', help='print only the last line')
     return parser.parse_args(argv)
