@@ -7,6 +7,7 @@ Running sums of loss and correct predictions stay on the device during an epoch 
 once at its end (or when the progress bar refreshes), so training does not wait on the GPU after
 every batch.
 """
+import contextlib
 import sys
 import time
 
@@ -227,24 +228,31 @@ def _train_epoch(model, data, loss_fn, optimizer, scheduler, kind, device, accur
     return logs
 
 
+@contextlib.contextmanager
+def _inference(model):
+    """Eval mode under no_grad for the block, then the model's previous mode back."""
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            yield
+    finally:
+        model.train(was_training)
+
+
 def evaluate(model, data, loss_fn=None, device=None, metrics=('accuracy',)):
     """Mean loss (when ``loss_fn`` is given) and accuracy of ``model`` over ``data`` (a DataLoader
     or iterable of (inputs, targets) batches), weighted by batch size: {'loss': ..., 'accuracy':
     ...}. Runs in eval mode under no_grad and restores the model's previous mode."""
     accuracy = _check_metrics(metrics)
     totals = _Totals(accuracy)
-    was_training = model.training
-    model.eval()
-    try:
-        with no_grad():
-            target = device and backend.canonical_device(device) or _model_device(model)
-            for batch in data:
-                x, y = _split_batch(batch, target, 'evaluate')
-                out = model(x)
-                totals.add(out, y, loss_fn(out, y) if loss_fn is not None else None)
-                target = target or _model_device(model)
-    finally:
-        model.train(was_training)
+    with _inference(model):
+        target = device and backend.canonical_device(device) or _model_device(model)
+        for batch in data:
+            x, y = _split_batch(batch, target, 'evaluate')
+            out = model(x)
+            totals.add(out, y, loss_fn(out, y) if loss_fn is not None else None)
+            target = target or _model_device(model)
     if totals.n == 0:
         raise ValueError("evaluate: data yielded no batches")
     return totals.logs()
@@ -264,16 +272,11 @@ def predict(model, data_or_x, batch_size=256, device=None):
     else:
         batches = (b[0] if isinstance(b, (tuple, list)) else b for b in data_or_x)
     outputs = []
-    was_training = model.training
-    model.eval()
-    try:
-        with no_grad():
-            target = device and backend.canonical_device(device) or _model_device(model)
-            for xb in batches:
-                outputs.append(model(_as_tensor(xb, target)))
-                target = target or _model_device(model)
-    finally:
-        model.train(was_training)
+    with _inference(model):
+        target = device and backend.canonical_device(device) or _model_device(model)
+        for xb in batches:
+            outputs.append(model(_as_tensor(xb, target)))
+            target = target or _model_device(model)
     if not outputs:
         raise ValueError("predict: no inputs")
     return outputs[0] if len(outputs) == 1 else ops.cat(outputs, 0)
