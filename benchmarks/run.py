@@ -11,8 +11,9 @@ torch.set_num_threads.
 
 Workloads: W1 digits CNN epoch (Adam, batch 64), W2 LeNet-5 training step (batch 128),
 W3 Conv2d(64, 64, 3, padding=1) forward+backward on (32, 64, 32, 32) with GFLOP/s against NumPy
-matmul on the same GEMM shapes, W4 per-op overhead of a + b on (8,) tensors, MEM peak RSS of W2
-and W3 (each in a fresh process).
+matmul on the same GEMM shapes, W4 per-op overhead of a + b on (8,) tensors. Each framework runs
+in a fresh process of its own, one after the other (so no thread pool spins against another),
+which also gives its peak resident memory (reported for W2 and W3).
 """
 import argparse
 import json
@@ -67,41 +68,61 @@ class Threads:
             torch.set_num_threads(self.torch_threads)
 
 
+STEPS = {  # workload -> {framework: (factory, extra args, unit, scale, inner calls, repeats)}
+    'W1': {'minidl': ('minidl_w1', ()), 'pytorch': ('torch_w1', ())},
+    'W2': {'minidl': ('minidl_w2', ()), 'pytorch': ('torch_w2', ())},
+    'W3': {'minidl': ('minidl_w3', ()), 'pytorch': ('torch_w3', ()),
+           'numpy-gemm': ('numpy_w3_gemms', ())},
+    'W4': {'minidl': ('minidl_w4', (False,)), 'pytorch': ('torch_w4', (False,)),
+           'minidl +grad': ('minidl_w4', (True,)), 'pytorch +grad': ('torch_w4', (True,)),
+           'numpy': ('numpy_w4', (False,))},
+}
+
+
+def peak_memory_mib():
+    """This process's peak resident memory (VmHWM; ru_maxrss would include the parent's)."""
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith('VmHWM:'):
+                return int(line.split()[1]) / 1024
+    return float('nan')
+
+
+def child(workload, framework, threads, repeats, device):
+    """Measure one (workload, framework) in this fresh process and print the row as JSON."""
+    factory, extra = STEPS[workload][framework]
+    with Threads(threads):
+        step = getattr(workloads, factory)(device, *extra)
+        if workload == 'W4':
+            med, lo, hi = measure(step, 7, inner=10_000)
+            unit, scale = 'us', 1e6
+        else:
+            med, lo, hi = measure(step, repeats)
+            unit, scale = 'ms', 1e3
+    row = dict(workload=workload, framework=framework, threads=threads, unit=unit,
+               median=med * scale, min=lo * scale, max=hi * scale,
+               peak_rss_mib=peak_memory_mib())
+    if workload == 'W3':
+        row['gflops'] = workloads.W3_FLOPS / med / 1e9
+    print(json.dumps(row))
+
+
 def run_timed(name, threads, repeats, device):
-    """Rows {workload, framework, threads, median, min, max, unit} for one workload."""
+    """Rows for one workload: each framework measured in its own fresh process, one after the
+    other, so that neither's thread pool (OpenMP, OpenBLAS) spins against the other's."""
     rows = []
-
-    def add(framework, step, unit='ms', scale=1e3, inner=1, reps=repeats):
-        med, lo, hi = measure(step, reps, inner=inner)
-        rows.append(dict(workload=name, framework=framework, threads=threads, unit=unit,
-                         median=med * scale, min=lo * scale, max=hi * scale))
-
-    if name in ('W1', 'W2', 'W3'):
-        add('minidl', getattr(workloads, f'minidl_{name.lower()}')(device))
-        if torch is not None:
-            add('pytorch', getattr(workloads, f'torch_{name.lower()}')(device))
-        if name == 'W3':
-            if device == 'cpu':
-                add('numpy-gemm', workloads.numpy_w3_gemms(device))
-            for row in rows:
-                row['gflops'] = workloads.W3_FLOPS / (row['median'] / 1e3) / 1e9
-    elif name == 'W4':
-        for grad in (False, True):
-            tag = ' +grad' if grad else ''
-            add('minidl' + tag, workloads.minidl_w4(device, grad), 'us', 1e6, 10_000, 7)
-            if torch is not None:
-                add('pytorch' + tag, workloads.torch_w4(device, grad), 'us', 1e6, 10_000, 7)
-        add('numpy', workloads.numpy_w4(device, False), 'us', 1e6, 10_000, 7)
+    for framework in STEPS[name]:
+        if 'pytorch' in framework and torch is None:
+            continue
+        if framework == 'numpy-gemm' and device != 'cpu':
+            continue
+        out = subprocess.run([sys.executable, os.path.abspath(__file__), '--child', name,
+                              framework, str(threads), str(repeats), device],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(f'{name} {framework} failed:\n{out.stderr[-3000:]}')
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
     return rows
-
-
-def peak_rss(workload, framework, device):
-    """Peak resident memory (MiB) of a fresh process that builds and runs the workload twice."""
-    code = (f"import sys, resource; sys.path[:0] = {sys.path[:2]!r}; import workloads; "
-            f"s = workloads.{framework}_{workload.lower()}({device!r}); s(); s(); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
-    out = subprocess.run([sys.executable, '-c', code], check=True, capture_output=True, text=True)
-    return int(out.stdout.split()[-1]) / 1024   # ru_maxrss is in kB on Linux
 
 
 def ratio_rows(rows):
@@ -123,13 +144,17 @@ def ratio_rows(rows):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('-w', '--workload', nargs='+', default=['W1', 'W2', 'W3', 'W4', 'MEM'],
-                        choices=['W1', 'W2', 'W3', 'W4', 'MEM'])
+    parser.add_argument('-w', '--workload', nargs='+', default=['W1', 'W2', 'W3', 'W4'],
+                        choices=['W1', 'W2', 'W3', 'W4'])
     parser.add_argument('-t', '--threads', nargs='+', type=int, default=[1, 2])
     parser.add_argument('-r', '--repeats', type=int, default=10)
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--json', default=os.path.join(os.path.dirname(__file__), 'results.json'))
+    parser.add_argument('--child', nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child:
+        workload, framework, threads, repeats, device = args.child
+        return child(workload, framework, int(threads), int(repeats), device)
     if torch is None:
         print('PyTorch is not installed: measuring minidl and NumPy only '
               '(pip install torch for the comparison)')
@@ -138,17 +163,11 @@ def main(argv=None):
 
     rows = []
     for threads in args.threads:
-        with Threads(threads):
-            for name in args.workload:
-                if name != 'MEM':
-                    rows.extend(run_timed(name, threads, args.repeats, args.device))
-    memory = []
-    if 'MEM' in args.workload:
-        for wl in ('W2', 'W3'):
-            for fw in ('minidl', 'torch') if torch is not None else ('minidl',):
-                memory.append(dict(workload=wl, framework=fw.replace('torch', 'pytorch'),
-                                   peak_rss_mib=peak_rss(wl, fw, args.device)))
-
+        for name in args.workload:
+            rows.extend(run_timed(name, threads, args.repeats, args.device))
+    memory = [dict(workload=r['workload'], framework=r['framework'], threads=r['threads'],
+                   peak_rss_mib=r['peak_rss_mib'])
+              for r in rows if r['workload'] in ('W2', 'W3') and 'numpy' not in r['framework']]
     print(f"\n{'workload':8} {'framework':16} {'thr':>3} {'median':>10} {'min':>10} {'max':>10}")
     for r in rows:
         extra = f"  {r['gflops']:.1f} GFLOP/s" if 'gflops' in r else ''
@@ -162,7 +181,8 @@ def main(argv=None):
             print(f"{r['workload']:8} {r['variant']:40} {r['threads']:>3} threads  "
                   f"{r['ratio']:.2f}")
     for m in memory:
-        print(f"peak RSS {m['workload']} {m['framework']:8} {m['peak_rss_mib']:.0f} MiB")
+        print(f"peak RSS {m['workload']} {m['framework']:8} {m['threads']} threads "
+              f"{m['peak_rss_mib']:.0f} MiB")
 
     result = dict(date=str(date.today()), machine=platform.platform(),
                   processor=platform.processor(), cpus=os.cpu_count(), device=args.device,
