@@ -5,12 +5,11 @@
     (x * x).sum().backward()
     x.grad                     # 2 * x
 """
-import numpy as _np
-
 from . import backend, cuda
 from .autograd import Function, enable_grad, grad, is_grad_enabled, no_grad
-from .backend import (default_device, get_num_threads, get_rng_state, manual_seed,
-                      set_default_device, set_num_threads, set_rng_state)
+from .backend import (bool_, default_device, float16, float32, float64, get_num_threads,
+                      get_rng_state, int8, int16, int32, int64, manual_seed, set_default_device,
+                      set_num_threads, set_rng_state, uint8)
 from .creation import (arange, empty, eye, from_numpy, full, full_like, linspace, normal, ones,
                        ones_like, rand, randint, randn, randperm, tensor, uniform, zeros,
                        zeros_like)
@@ -22,9 +21,6 @@ from .ops import (abs, amax, amin, argmax, argmin, broadcast_to, cat, clip, conc
 from .tensor import Tensor
 
 clamp = clip
-float16, float32, float64 = _np.float16, _np.float32, _np.float64
-int8, int16, int32, int64, uint8 = _np.int8, _np.int16, _np.int32, _np.int64, _np.uint8
-bool_ = _np.bool_
 
 __version__ = '0.1.0'
 

@@ -10,6 +10,26 @@ import numpy
 
 NDARRAY = numpy.ndarray
 
+# ---------------------------------------------------------------- shared NumPy names
+# Dtypes, scalar types and dtype rules are the same objects in NumPy and CuPy (CuPy uses NumPy's
+# dtypes and scalars), so the rest of minidl takes them from here instead of importing numpy.
+float16, float32, float64 = numpy.float16, numpy.float32, numpy.float64
+int8, int16, int32, int64, uint8 = numpy.int8, numpy.int16, numpy.int32, numpy.int64, numpy.uint8
+bool_ = numpy.bool_
+dtype = numpy.dtype                  # dtype('float32'), dtype(numpy.float32): a dtype object
+result_type = numpy.result_type      # the dtype an operation on these dtypes/arrays gives
+can_cast = numpy.can_cast            # can_cast(from_dtype, to_dtype, casting='same_kind')
+INTEGER_TYPES = (int, numpy.integer)     # for isinstance: Python and NumPy integers (bools too)
+FLOAT_TYPES = (float, numpy.floating)    # for isinstance: Python and NumPy floats
+BOOL_TYPES = (bool, numpy.bool_)         # for isinstance: Python and NumPy booleans
+SCALAR_TYPES = numpy.generic             # the base class of every NumPy scalar (has .item())
+
+
+def host_array(value):
+    """A small host-side NumPy array from Python data (a list, a number), e.g. to read its shape
+    and dtype; not for array math."""
+    return numpy.asarray(value)
+
 _cupy = None          # the cupy module once imported, False when it cannot be imported
 _cupy_error = None    # why it could not be imported
 

@@ -27,8 +27,6 @@ convolve1d(a, b) == cross-correlation of a (zero-padded by m - 1 on each side) w
 and since a layer learns its kernel, a learned flipped kernel is as good as an unflipped one,
 so the frameworks skip the flip and still call it convolution.
 """
-import numpy
-
 from .. import backend
 from ..autograd import Function
 from ..ops import cat
@@ -46,7 +44,7 @@ class Convolve(Function):
         if len(a) < len(b):            # convolution is symmetric: loop over the shorter one
             a, b = b, a
         xp = backend.array_module(a)
-        out = xp.zeros(len(a) + len(b) - 1, dtype=numpy.result_type(a.dtype, b.dtype))
+        out = xp.zeros(len(a) + len(b) - 1, dtype=backend.result_type(a.dtype, b.dtype))
         for i in range(len(b)):        # translate a by i places and scale it by b[i]
             out[i:i + len(a)] += b[i] * a
         return out
@@ -70,7 +68,7 @@ class CorrelateValid(Function):
     def forward(self, g, b):
         xp = backend.array_module(g)
         n_out = len(g) - len(b) + 1
-        dtype = numpy.result_type(g.dtype, b.dtype)
+        dtype = backend.result_type(g.dtype, b.dtype)
         if len(b) <= n_out:            # few taps: one shifted slice of g per tap
             out = xp.zeros(n_out, dtype=dtype)
             for k in range(len(b)):
@@ -153,7 +151,7 @@ def conv_matrix(b, n, mode='full'):
     """
     _check_mode(mode)
     b = _as_1d(b, 'b')
-    if not isinstance(n, (int, numpy.integer)) or isinstance(n, bool) or n < 1:
+    if not isinstance(n, backend.INTEGER_TYPES) or isinstance(n, bool) or n < 1:
         raise ValueError(f"n must be a positive integer (the length of a), got {n!r}")
     n, m = int(n), b.shape[0]
     start, length = _output_window(n, m, mode)
@@ -168,10 +166,10 @@ def conv_matrix(b, n, mode='full'):
 
 
 def _pair(value, name):
-    if isinstance(value, (int, numpy.integer)) and not isinstance(value, bool):
+    if isinstance(value, backend.INTEGER_TYPES) and not isinstance(value, bool):
         value = (int(value), int(value))
     if (not isinstance(value, (tuple, list)) or len(value) != 2
-            or not all(isinstance(v, (int, numpy.integer)) for v in value)):
+            or not all(isinstance(v, backend.INTEGER_TYPES) for v in value)):
         raise ValueError(f"{name} must be an int or a pair of ints, got {value!r}")
     return int(value[0]), int(value[1])
 

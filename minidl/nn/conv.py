@@ -1,8 +1,6 @@
 """Convolution layers Conv1d and Conv2d: they own weight and bias and call F.conv1d / F.conv2d."""
 import math
 
-import numpy
-
 from .. import backend
 from .. import functional as F
 from ..tensor import Tensor
@@ -15,10 +13,10 @@ _PADDING_MODES = ('zeros', 'reflect', 'replicate', 'circular')
 
 def _ntuple(value, n, name):
     """(v,) * n from an int, or the tuple itself when it has n ints."""
-    if isinstance(value, (int, numpy.integer)) and not isinstance(value, bool):
+    if isinstance(value, backend.INTEGER_TYPES) and not isinstance(value, bool):
         return (int(value),) * n
     value = tuple(value)
-    if len(value) != n or not all(isinstance(v, (int, numpy.integer)) for v in value):
+    if len(value) != n or not all(isinstance(v, backend.INTEGER_TYPES) for v in value):
         raise ValueError(f"{name} must be an int or a tuple of {n} ints, got {value!r}")
     return tuple(int(v) for v in value)
 
@@ -34,7 +32,7 @@ class _ConvNd(Module):
         name, n = type(self).__name__, self._dims
         for arg, value in (('in_channels', in_channels), ('out_channels', out_channels),
                            ('groups', groups)):
-            if not isinstance(value, (int, numpy.integer)) or isinstance(value, bool) \
+            if not isinstance(value, backend.INTEGER_TYPES) or isinstance(value, bool) \
                     or value < 1:
                 raise ValueError(f"{name}: {arg} must be a positive int, got {value!r}")
         if in_channels % groups or out_channels % groups:
@@ -60,7 +58,7 @@ class _ConvNd(Module):
         self.dilation = _ntuple(dilation, n, 'dilation')
         self.groups, self.padding_mode = int(groups), padding_mode
         device = backend.canonical_device(device)
-        xp, dtype = backend.module_for(device), numpy.dtype(dtype or numpy.float32)
+        xp, dtype = backend.module_for(device), backend.dtype(dtype or backend.float32)
         shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
         self.weight = Parameter(Tensor._make(xp.empty(shape, dtype=dtype), None, 0))
         if bias:

@@ -7,8 +7,6 @@ the receptive field is the product of the dimensions after the first two (the ke
 """
 import math
 
-import numpy
-
 from .. import backend
 
 
@@ -61,7 +59,7 @@ def _draw(tensor, kind):
     if tensor.dtype.kind != 'f':
         raise TypeError(f"initialisation needs a floating-point tensor, got dtype {tensor.dtype}")
     gen = backend.generator(tensor.device)
-    dtype = tensor.dtype if tensor.dtype.itemsize >= 4 else numpy.float32
+    dtype = tensor.dtype if tensor.dtype.itemsize >= 4 else backend.float32
     if kind == 'uniform':
         return gen.random(tensor.shape, dtype=dtype)
     return gen.standard_normal(tensor.shape, dtype=dtype)

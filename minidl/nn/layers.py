@@ -1,8 +1,6 @@
 """Dense (Linear), Flatten, Identity and Dropout, and the input checks shared by all layers."""
 import math
 
-import numpy
-
 from .. import backend
 from .. import functional as F
 from ..tensor import Tensor
@@ -73,17 +71,17 @@ class Dense(Module):
             raise TypeError("Dense needs out_features: Dense(out_features) or "
                             "Dense(in_features, out_features)")
         for name, value in (('in_features', in_features), ('out_features', out_features)):
-            if value is not None and (not isinstance(value, (int, numpy.integer)) or value < 0
+            if value is not None and (not isinstance(value, backend.INTEGER_TYPES) or value < 0
                                       or isinstance(value, bool)):
                 raise ValueError(f"Dense: {name} must be a non-negative int, got {value!r}")
         self.in_features = None
         self.out_features = int(out_features)
         self.use_bias = bool(bias)
         self._device = backend.canonical_device(device) if device is not None else None
-        self._dtype = numpy.dtype(dtype) if dtype is not None else None
+        self._dtype = backend.dtype(dtype) if dtype is not None else None
         self.register_parameter('weight', None)
         self.register_parameter('bias', None)
-        device, dtype = self._device or backend.default_device(), self._dtype or numpy.float32
+        device, dtype = self._device or backend.default_device(), self._dtype or backend.float32
         if in_features is not None:
             self._build(int(in_features), device, dtype)
         else:
@@ -139,7 +137,7 @@ class Dense(Module):
         # where an eagerly built layer would be: beside the model's other parameters, else
         # on the default device in float32 (the stored values are then cast, as any load)
         reference = next((t for t in root.parameters() if t.dtype.kind == 'f'), None)
-        dtype = self._dtype or (reference.dtype if reference is not None else numpy.float32)
+        dtype = self._dtype or (reference.dtype if reference is not None else backend.float32)
         device = self._device or (reference.device if reference is not None
                                   else backend.default_device())
         self._build(int(stored.shape[1]), device, dtype)
@@ -164,7 +162,7 @@ class Dense(Module):
     def forward(self, x):
         self._check(x)
         if not self.built:
-            dtype = x.dtype if x.dtype.kind == 'f' else numpy.float32
+            dtype = x.dtype if x.dtype.kind == 'f' else backend.float32
             self._build(int(x.shape[-1]), self._device or x.device, self._dtype or dtype)
         return F.linear(x, self.weight, self.bias)
 

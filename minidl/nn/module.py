@@ -8,8 +8,6 @@ that registry.
 import collections
 import itertools
 
-import numpy
-
 from .. import backend
 from ..tensor import Tensor, _check_dtype
 from .parameter import Parameter  # noqa: F401  (re-exported)
@@ -323,10 +321,10 @@ class Module:
         return self.to('cuda' if device is None else f'cuda:{int(device)}')
 
     def float(self):
-        return self.to(numpy.float32)
+        return self.to(backend.float32)
 
     def double(self):
-        return self.to(numpy.float64)
+        return self.to(backend.float64)
 
     # ------------------------------------------------------------ state
     def state_dict(self, destination=None, prefix='', keep_vars=False):

@@ -5,8 +5,6 @@ running statistics are updated, running = (1 - momentum) * running + momentum * 
 unbiased batch variance), or a cumulative average when momentum is None. In eval mode the running
 statistics are used and nothing is updated.
 """
-import numpy
-
 from .. import backend
 from .. import functional as F
 from ..tensor import Tensor
@@ -21,13 +19,13 @@ class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, device=None, dtype=None):
         super().__init__()
-        if not isinstance(num_features, (int, numpy.integer)) or num_features < 1:
+        if not isinstance(num_features, backend.INTEGER_TYPES) or num_features < 1:
             raise ValueError(f"{type(self).__name__}: num_features must be a positive int, got "
                              f"{num_features!r}")
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         xp = backend.module_for(backend.canonical_device(device))
-        dtype = numpy.dtype(dtype or numpy.float32)
+        dtype = backend.dtype(dtype or backend.float32)
 
         def new(shape, dt=dtype):
             return Tensor._make(xp.zeros(shape, dtype=dt), None, 0)
@@ -41,7 +39,7 @@ class _BatchNorm(Module):
         if track_running_stats:
             self.register_buffer('running_mean', new((self.num_features,)))
             self.register_buffer('running_var', new((self.num_features,)))
-            self.register_buffer('num_batches_tracked', new((), numpy.int64))
+            self.register_buffer('num_batches_tracked', new((), backend.int64))
         else:
             for name in ('running_mean', 'running_var', 'num_batches_tracked'):
                 self.register_buffer(name, None)

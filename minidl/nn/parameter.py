@@ -1,6 +1,4 @@
 """Parameter: a Tensor that a Module registers as a trainable weight."""
-import numpy
-
 from .. import backend
 from ..tensor import Tensor
 
@@ -15,7 +13,7 @@ class Parameter(Tensor):
 
     def __init__(self, data=None, requires_grad=True):
         if data is None:
-            data = backend.module_for('cpu').empty((0,), dtype=numpy.float32)
+            data = backend.module_for('cpu').empty((0,), dtype=backend.float32)
         self.data = data.data if isinstance(data, Tensor) else Tensor(data).data
         self.grad = None
         self._ctx = None

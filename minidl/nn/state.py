@@ -1,8 +1,6 @@
 """Loading a state_dict into a Module: every check first, then the copies (all or nothing)."""
 import collections
 
-import numpy
-
 from .. import backend
 from ..tensor import Tensor
 
@@ -31,12 +29,12 @@ def load_state_dict(root, state_dict, strict=True):
         value = state_dict[key]
         array = value.data if isinstance(value, Tensor) else value
         if not hasattr(array, 'shape') or not hasattr(array, 'dtype'):
-            array = numpy.asarray(array)
+            array = backend.host_array(array)
         if tuple(array.shape) != tuple(target.shape):
             errors.append(f"size mismatch for {key}: copying a param with shape "
                           f"{tuple(array.shape)} from checkpoint, the shape in current model "
                           f"is {tuple(target.shape)}.")
-        elif not numpy.can_cast(array.dtype, target.dtype, 'same_kind'):
+        elif not backend.can_cast(array.dtype, target.dtype, 'same_kind'):
             errors.append(f"dtype mismatch for {key}: cannot copy {array.dtype} values from "
                           f"checkpoint into {target.dtype} in current model.")
         else:

@@ -1,6 +1,4 @@
 """summary(model, input_shape): a Keras-style table of layers, output shapes and parameters."""
-import numpy
-
 from .. import backend
 from ..autograd import no_grad
 from ..tensor import Tensor
@@ -23,17 +21,17 @@ def _where(model, device, dtype):
     if dtype is None:
         dtype = (floats[0].dtype if floats else
                  next((m._dtype for m in hints if getattr(m, '_dtype', None)), None)
-                 or numpy.float32)
-    return backend.canonical_device(device), numpy.dtype(dtype)
+                 or backend.float32)
+    return backend.canonical_device(device), backend.dtype(dtype)
 
 
 def _shapes(input_shape):
     """A list of per-input shapes (without the batch) from (C, H, W) or [(C, H, W), (D,)]."""
-    shapes = [input_shape] if all(isinstance(d, (int, numpy.integer)) for d in input_shape) \
+    shapes = [input_shape] if all(isinstance(d, backend.INTEGER_TYPES) for d in input_shape) \
         else list(input_shape)
     for shape in shapes:
         if not isinstance(shape, (tuple, list)) or not all(
-                isinstance(d, (int, numpy.integer)) and d >= 0 for d in shape):
+                isinstance(d, backend.INTEGER_TYPES) and d >= 0 for d in shape):
             raise ValueError(f"summary: input_shape must be a tuple of non-negative ints without "
                              f"the batch dimension, e.g. (1, 8, 8), or a list of such tuples; "
                              f"got {input_shape!r}")

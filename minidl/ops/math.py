@@ -4,8 +4,6 @@ Each primitive is a Function: ``forward`` on arrays, ``backward`` on Tensors (so
 differentiated). Broadcasting needs no care here: the engine sums each gradient to its input's
 shape.
 """
-import numpy
-
 from .. import backend
 from ..autograd import Clone, Function  # noqa: F401  (Clone is part of ops)
 from ..tensor import Tensor
@@ -20,12 +18,12 @@ def lift(value, like):
     if isinstance(value, Tensor):
         return value
     xp = backend.array_module(like.data)
-    if isinstance(value, (bool, numpy.bool_)):
+    if isinstance(value, backend.BOOL_TYPES):
         dtype = like.dtype
-    elif isinstance(value, (int, numpy.integer)):
-        dtype = like.dtype if like.dtype.kind in 'iuf' else numpy.int64
-    elif isinstance(value, (float, numpy.floating)):
-        dtype = like.dtype if like.dtype.kind == 'f' else numpy.float32
+    elif isinstance(value, backend.INTEGER_TYPES):
+        dtype = like.dtype if like.dtype.kind in 'iuf' else backend.int64
+    elif isinstance(value, backend.FLOAT_TYPES):
+        dtype = like.dtype if like.dtype.kind == 'f' else backend.float32
     else:
         device = like.device if isinstance(value, (list, tuple)) else None
         return Tensor(value, device=device)
@@ -320,8 +318,8 @@ def div(a, b):
 
 def pow(a, b):
     """a ** b, elementwise; a constant exponent uses a cheaper rule."""
-    if isinstance(a, Tensor) and isinstance(b, (int, float, numpy.integer, numpy.floating)):
-        return PowScalar(b.item() if isinstance(b, numpy.generic) else b)(a)
+    if isinstance(a, Tensor) and isinstance(b, backend.INTEGER_TYPES + backend.FLOAT_TYPES):
+        return PowScalar(b.item() if isinstance(b, backend.SCALAR_TYPES) else b)(a)
     if not isinstance(a, Tensor):
         a = lift(a, b)
     return Pow()(a, lift(b, a))

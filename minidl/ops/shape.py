@@ -1,5 +1,5 @@
 """Shape operations: reshape, transpose, indexing, concatenation, splitting and padding."""
-import numpy
+import itertools
 
 from .. import backend
 from ..autograd import Function
@@ -98,7 +98,7 @@ class Split(Function):
 
     def forward(self, x):
         self.shape = x.shape
-        bounds = numpy.cumsum(self.sizes)[:-1].tolist()
+        bounds = list(itertools.accumulate(self.sizes))[:-1]
         return tuple(backend.array_module(x).split(x, bounds, axis=self.axis))
 
     def backward(self, *grads):

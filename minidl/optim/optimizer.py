@@ -7,8 +7,6 @@ with the parameter's array module, so it lives on the parameter's device with it
 """
 from collections import defaultdict
 
-import numpy
-
 from .. import backend
 from ..autograd import enable_grad
 from ..tensor import Tensor
@@ -204,8 +202,8 @@ def _import(value, p, name, key):
     """A state value from a state_dict, on ``p``'s device and (for floats) with its dtype."""
     if isinstance(value, Tensor):
         value = value.data
-    if not (isinstance(value, numpy.ndarray) or hasattr(value, '__cuda_array_interface__')):
-        return value.item() if isinstance(value, numpy.generic) else value
+    if not (isinstance(value, backend.NDARRAY) or hasattr(value, '__cuda_array_interface__')):
+        return value.item() if isinstance(value, backend.SCALAR_TYPES) else value
     if name == 'step' and value.ndim == 0:     # a step counter saved as a 0-d array
         return int(value.item())
     if value.shape != p.data.shape:
