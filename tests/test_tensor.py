@@ -157,3 +157,19 @@ def test_set_num_threads():
         mdl.set_num_threads(before)
     with pytest.raises(ValueError, match='positive int'):
         mdl.set_num_threads(0)
+
+
+def test_backend_matmul_agrees_with_numpy_on_any_thread_count():
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((3, 4, 5)), rng.standard_normal((5, 2))
+    before = mdl.get_num_threads()
+    try:
+        for n in (1, 2):
+            mdl.set_num_threads(n)
+            np.testing.assert_allclose(backend.matmul(a, b), a @ b)
+            out = np.empty((3, 4, 2))
+            backend.matmul(a, b, out=out)
+            np.testing.assert_allclose(out, a @ b)
+            assert mdl.get_num_threads() == n       # restored after a small product
+    finally:
+        mdl.set_num_threads(before)

@@ -13,7 +13,7 @@ class Linear(Function):
     def forward(self, x, weight, bias=None):
         # One GEMM over all leading dimensions; W.T is a view (BLAS reads it transposed).
         x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-        y = x2 @ weight.T
+        y = backend.matmul(x2, weight.T)
         if bias is not None:
             y += bias
         return y.reshape(x.shape[:-1] + (weight.shape[0],)) if x.ndim != 2 else y

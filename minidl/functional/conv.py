@@ -119,14 +119,14 @@ def _grouped(a, groups):
 
 def _gemm(a, b, groups):
     """a @ b group by group: one batched matmul, (groups*m, n) out."""
-    result = _grouped(a, groups) @ _grouped(b, groups)
+    result = backend.matmul(_grouped(a, groups), _grouped(b, groups))
     return result.reshape(-1, result.shape[-1])
 
 
 def _gemm_into(a, b, out):
     """out[...] = a @ b without a temporary on NumPy (BLAS writes straight into the view)."""
     if backend.device_of(out) == 'cpu':
-        return backend.array_module(out).matmul(a, b, out=out)
+        return backend.matmul(a, b, out=out)
     out[...] = a @ b
     return out
 
@@ -238,7 +238,7 @@ class ConvTranspose2d(Function):
         gm = _grad_matrix(gy) if self.gm is None else self.gm
         self.gm = None
         if g.pointwise:
-            gx = (wt @ _grouped(gm.reshape(g.O, -1), g.groups)).reshape(g.C, -1)
+            gx = backend.matmul(wt, _grouped(gm.reshape(g.O, -1), g.groups)).reshape(g.C, -1)
             return gx.reshape(g.C, g.H, g.W, g.N).transpose(3, 0, 1, 2)
         if g.stride == (1, 1) and g.C >= FULL_CORRELATION_MIN_CHANNELS:
             gx = _full_correlation(gm, w, g)
@@ -255,7 +255,7 @@ class ConvTranspose2d(Function):
             if g.groups == 1:
                 _gemm_into(wt, gblock, gcols[0])
             else:
-                gcols[...] = wt @ gblock
+                gcols[...] = backend.matmul(wt, gblock)
             gcols = gcols.reshape(g.C, g.KH, g.KW, r1 - r0, g.OW, n1 - n0)
             # scatter back: one strided slice-add per kernel offset (overlaps accumulate)
             for i in range(g.KH):
@@ -294,7 +294,7 @@ class Conv2dWeightGrad(Function):
             cols = src.reshape(g.C, -1) if view is None else _block_windows(view, block, buf)
             gblock = _grouped(_block_columns(gm, block), g.groups)
             # (C*K, m) @ (m, O): BLAS is faster this way round than gy @ cols.T
-            part = _grouped(cols, g.groups) @ gblock.swapaxes(-1, -2)
+            part = backend.matmul(_grouped(cols, g.groups), gblock.swapaxes(-1, -2))
             gwt = part if gwt is None else gwt + part
         gw = gwt.T if g.groups == 1 else gwt.transpose(0, 2, 1)
         return xp.ascontiguousarray(gw).reshape(self.w_shape)

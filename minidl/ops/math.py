@@ -236,7 +236,7 @@ class Where(Function):
 class MatMul(Function):
     """Batched matrix product of arrays with at least two dimensions."""
     def forward(self, a, b):
-        return a @ b
+        return backend.matmul(a, b)
 
     def backward(self, gy):
         a, b = self.inputs
