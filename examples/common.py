@@ -13,11 +13,13 @@ from minidl.train import evaluate, fit, predict
 def parse_args(argv, description, epochs, batch_size, lr):
     """The examples' options: --epochs --batch-size --lr --seed --device --threads --save
     --quiet."""
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument('--epochs', type=int, default=epochs)
-    parser.add_argument('--batch-size', type=int, default=batch_size)
+    parser = argparse.ArgumentParser(description=description,
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument('--epochs', type=int, default=epochs, help='passes over the training set')
+    parser.add_argument('--batch-size', type=int, default=batch_size, help='samples per step')
     parser.add_argument('--lr', type=float, default=lr, help='peak learning rate (one-cycle)')
-    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--seed', type=int, default=0,
+                        help='seeds initialisation, shuffling and dropout')
     parser.add_argument('--device', default=None,
                         help="'cpu' or 'cuda' (default: $MINIDL_DEVICE, else cpu)")
     parser.add_argument('--threads', type=int, default=1,
@@ -26,7 +28,12 @@ def parse_args(argv, description, epochs, batch_size, lr):
                              'wait on each other at every multiplication)')
     parser.add_argument('--save', metavar='PATH', help='save the trained weights (.npz)')
     parser.add_argument('--quiet', action='store_true', help='print only the last line')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    try:
+        mdl.backend.module_for(args.device)       # a usable device, or say why not
+    except (RuntimeError, ValueError) as exc:
+        parser.error(f'--device {args.device}: {exc}')
+    return args
 
 
 def confusion_matrix(predicted, actual, classes=10):

@@ -27,8 +27,15 @@ def is_grad_enabled():
 
 
 class _GradMode:
-    """Context manager and decorator that sets grad mode for its block."""
+    """Context manager and decorator (``@no_grad()`` or ``@no_grad``) that sets grad mode."""
     mode = True
+
+    def __new__(cls, func=None):
+        self = super().__new__(cls)
+        return self if func is None else self(func)     # used bare as a decorator
+
+    def __init__(self, func=None):
+        pass
 
     def __enter__(self):
         self._previous = _grad_enabled[0]
@@ -78,6 +85,8 @@ class Function:
             for array in data:
                 if type(array) is not kind:
                     _raise_device_mismatch(type(self).__name__, inputs)
+            if kind is not NDARRAY and len({x.device for x in inputs}) > 1:
+                _raise_device_mismatch(type(self).__name__, inputs)      # two different GPUs
             result = self.forward(*data)
             record = False
             if _grad_enabled[0]:

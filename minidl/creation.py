@@ -6,12 +6,16 @@ Floating-point tensors default to float32. Random draws come from the per-device
 import numpy
 
 from . import backend
-from .tensor import Tensor, _check_dtype
+from .tensor import Tensor, _check_dtype, from_data
 
 
 def tensor(data, dtype=None, requires_grad=False, device=None):
-    """A new tensor holding a copy of ``data`` (a number, nested list, array or Tensor)."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
+    """A new tensor holding a copy of ``data`` (a number, nested list, array or Tensor): Python
+    floats become float32, ints int64, bools bool; arrays keep their dtype unless ``dtype``."""
+    t = from_data(data, dtype, device)
+    if isinstance(data, Tensor) or t.data is data:
+        t.data = t.data.copy()
+    return t.requires_grad_() if requires_grad else t
 
 
 def from_numpy(array):

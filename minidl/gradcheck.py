@@ -86,7 +86,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
             x.data = original
             numerical = numpy.array([(plus - minus) / (2 * eps)])
             analytic = numpy.array([float((ga * direction).sum())])
-            where = ['along a random direction']
+            where = ['a random direction (directional mode)']
         else:
             flat = original.copy().reshape(-1)
             numerical = numpy.empty(flat.size)

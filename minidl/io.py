@@ -67,9 +67,11 @@ def _encode(obj, where, arrays):
     if isinstance(obj, (list, tuple)):
         return {'type': 'tuple' if isinstance(obj, tuple) else 'list',
                 'items': [_encode(v, f"{where}[{i}]", arrays) for i, v in enumerate(obj)]}
-    raise TypeError(f"{where}: cannot save object of type {type(obj).__name__}; minidl files hold "
-                    "Tensors, NumPy arrays, numbers, strings, bools, None and dicts/lists/tuples "
-                    "of them")
+    hint = (" (save its state_dict(): mdl.save(model.state_dict(), path))"
+            if hasattr(obj, 'state_dict') else '')
+    raise TypeError(f"{where}: cannot save object of type {type(obj).__name__}{hint}; minidl files "
+                    "hold Tensors, NumPy arrays, numbers, strings, bools, None and "
+                    "dicts/lists/tuples of them")
 
 
 def _encode_array(array, kind, where, arrays, **extra):
@@ -169,6 +171,11 @@ def load(path, device=None):
         with numpy.load(path, allow_pickle=False) as archive:
             names = set(archive.files)
             if HEADER_KEY not in names:
+                if not any(n.endswith('.npy') or '/' not in n for n in names) or any(
+                        n.endswith('data.pkl') for n in names):
+                    raise FormatError(f"{path!r} is not a minidl file: it looks like a PyTorch "
+                                      "(torch.save) or other pickle-based zip checkpoint, which "
+                                      "minidl never unpickles")
                 raise FormatError(f"{path!r} is a .npz archive but not a minidl file (it has no "
                                   f"'{HEADER_KEY}' member); read it with numpy.load")
             header = _read_header(path, archive[HEADER_KEY])

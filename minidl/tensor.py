@@ -53,10 +53,24 @@ def as_array(data, dtype=None, device=None, copy=True):
     return array
 
 
+def _is_array(data):
+    return isinstance(data, (Tensor, numpy.ndarray, numpy.generic)) or hasattr(
+        data, '__cuda_array_interface__')
+
+
+def from_data(data, dtype=None, device=None):
+    """A Tensor from ``data`` with ``tensor()``'s dtype rules (Python floats -> float32, ints ->
+    int64, bools -> bool; arrays keep their dtype), unlike the class constructor, which makes
+    Python data float32 as torch.Tensor does."""
+    return _make_tensor(as_array(data, dtype, device), None, 0)
+
+
 class Tensor:
     """An n-dimensional array that records the operations applied to it for backpropagation.
 
-    Tensor(data, requires_grad=False, dtype=None, device=None). ``data`` is the raw array,
+    Tensor(data, requires_grad=False, dtype=None, device=None): like torch.Tensor, Python numbers
+    and lists become float32 (``minidl.tensor`` infers int64 and bool too); arrays keep their
+    dtype. ``data`` is the raw array,
     ``grad`` the accumulated gradient (a Tensor) after ``backward()``.
     """
     __slots__ = ('data', 'grad', 'requires_grad', '_ctx', '_idx', '__weakref__')
@@ -64,6 +78,8 @@ class Tensor:
     __hash__ = object.__hash__      # == is elementwise, so hashing is by identity, as in PyTorch
 
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
+        if dtype is None and not _is_array(data):
+            dtype = _FLOAT_DEFAULT      # as torch.Tensor: Python data always becomes float32
         self.data = as_array(data, dtype, device)
         self.grad = None
         self._ctx = None
@@ -241,7 +257,7 @@ class Tensor:
         ``retain_graph`` keeps the graph for another backward; ``create_graph`` records the
         backward pass itself, for higher-order derivatives.
         """
-        root_grad = default_root_grad(self, gradient, 'the tensor')
+        root_grad = default_root_grad(self, gradient, 'tensor')
         run_backward([self], [root_grad], retain_graph or create_graph, create_graph)
 
     def zero_(self):

@@ -57,9 +57,19 @@ def test_module_level_summary_and_print_fn(capsys):
     assert lines == [table]
     assert nn.summary(model, (1, 8, 8), print_fn=None) == table
     assert capsys.readouterr().out == ''
-    # a built model also works without input_shape (shapes unknown)
-    no_shapes = model.summary(print_fn=None)
+    # without input_shape, the last one used is used again ...
+    again = model.summary(print_fn=None)
+    assert rows(again)['0 (Conv2d)'] == ('(None, 16, 8, 8)', 160)
+    # ... and a built model never summarised shows unknown shapes
+    no_shapes = digits_net(lazy=False).summary(print_fn=None)
     assert rows(no_shapes)['0 (Conv2d)'] == ('?', 160) and 'Total params: 6,090' in no_shapes
+    # in a REPL the returned table shows as the table, not as a quoted string
+    assert repr(table) == str(table)
+
+
+def test_summary_says_to_drop_the_batch_dimension():
+    with pytest.raises(ValueError, match=r'WITHOUT the batch dimension, e.g. \(1, 8, 8\)'):
+        digits_net(lazy=False).summary((4, 1, 8, 8))
 
 
 def test_unbuilt_model_needs_input_shape():

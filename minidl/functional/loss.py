@@ -9,7 +9,7 @@ import warnings
 
 from .. import backend
 from ..autograd import Function, is_grad_enabled
-from ..tensor import Tensor, constant as _const
+from ..tensor import Tensor, constant as _const, from_data
 from .activation import Softmax, Softplus, log_softmax, log_softmax_array
 
 __all__ = ['cross_entropy', 'nll_loss', 'mse_loss', 'l1_loss', 'binary_cross_entropy',
@@ -34,7 +34,7 @@ def _as_tensor(value, like, name, what):
         return value
     if value is None:
         raise TypeError(f"{name}: {what} must be a Tensor, got None")
-    return Tensor(value, device=like.device)
+    return from_data(value, device=like.device)
 
 
 def _check_input(name, input):

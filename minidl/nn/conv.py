@@ -5,7 +5,7 @@ from .. import backend
 from .. import functional as F
 from ..tensor import Tensor
 from . import init
-from .layers import check_input
+from .layers import check_input, check_window_args
 from .module import Module, Parameter
 
 _PADDING_MODES = ('zeros', 'reflect', 'replicate', 'circular')
@@ -42,6 +42,7 @@ class _ConvNd(Module):
             raise NotImplementedError(
                 f"{name}: padding_mode={padding_mode!r} is not implemented; only 'zeros' is "
                 f"(PyTorch also knows {', '.join(repr(m) for m in _PADDING_MODES[1:])})")
+        check_window_args(name, kernel_size, stride, padding, dilation)
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size = _ntuple(kernel_size, n, 'kernel_size')
         self.stride = _ntuple(stride, n, 'stride')

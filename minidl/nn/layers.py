@@ -205,3 +205,19 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
+
+
+def check_window_args(layer, kernel_size, stride, padding, dilation=1):
+    """Raise ValueError naming ``layer`` and the argument unless kernel_size, stride and dilation
+    are positive and padding non-negative (ints or tuples of ints; padding may be a string,
+    which the functional op checks)."""
+    for name, value, least in (('kernel_size', kernel_size, 1), ('stride', stride, 1),
+                               ('padding', padding, 0), ('dilation', dilation, 1)):
+        if isinstance(value, str) and name == 'padding':
+            continue
+        values = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+        if not values or not all(isinstance(v, backend.INTEGER_TYPES) and not isinstance(v, bool)
+                                 and v >= least for v in values):
+            kind = 'positive' if least else 'non-negative'
+            raise ValueError(f"{layer}: {name} must be a {kind} int or a tuple of {kind} ints, "
+                             f"got {value!r}")

@@ -5,7 +5,7 @@ defaults to 2 (a Keras convenience: MaxPool2d() halves height and width); the st
 the kernel size.
 """
 from .. import functional as F
-from .layers import check_input, check_tensor
+from .layers import check_input, check_tensor, check_window_args
 from .module import Module
 
 
@@ -33,6 +33,7 @@ class _MaxPoolNd(_Pool):
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding, self.dilation = padding, dilation
+        check_window_args(type(self).__name__, kernel_size, self.stride, padding, dilation)
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def extra_repr(self):
@@ -70,6 +71,7 @@ class AvgPool1d(_Pool):
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding, self.ceil_mode = padding, ceil_mode
+        check_window_args(type(self).__name__, kernel_size, self.stride, padding)
         self.count_include_pad = count_include_pad
 
     def forward(self, x):
@@ -89,6 +91,7 @@ class AvgPool2d(_Pool):
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding, self.ceil_mode = padding, ceil_mode
+        check_window_args(type(self).__name__, kernel_size, self.stride, padding)
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def forward(self, x):

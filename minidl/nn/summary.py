@@ -101,10 +101,21 @@ def summary(model, input_shape=None, batch_size=2, device=None, dtype=None, prin
                 f"summary: {unbuilt[0]!r} creates its parameters on its first call, so the model "
                 "is not built yet: pass input_shape, the shape of one sample without the batch "
                 "dimension, e.g. model.summary((1, 8, 8)) for one-channel 8x8 images")
+        input_shape = getattr(model, '_summary_input_shape', None)   # the last one used
+    if input_shape is None:
         shapes = {}
     else:
         device, dtype = _where(model, device, dtype)
-        shapes = _dry_run(model, input_shape, batch_size, device, dtype)
+        try:
+            shapes = _dry_run(model, input_shape, batch_size, device, dtype)
+        except ValueError as exc:
+            first = _shapes(input_shape)[0]
+            if len(first) > 1 and first[0] == batch_size or len(first) >= 4:
+                raise ValueError(f"summary: input_shape {tuple(input_shape)} failed ({exc}); "
+                                 "input_shape is one sample's shape WITHOUT the batch "
+                                 f"dimension, e.g. {first[1:]}") from exc
+            raise
+        object.__setattr__(model, '_summary_input_shape', input_shape)
     rows = []
     for name, module in model.named_modules():
         has_children = any(True for _ in module.children())
@@ -116,10 +127,16 @@ def summary(model, input_shape=None, batch_size=2, device=None, dtype=None, prin
         rows.append((label, shape, f"{own if has_children else module.num_parameters():,}"))
     total = model.num_parameters()
     trainable = model.num_parameters(trainable_only=True)
-    table = _format(type(model).__name__, rows, total, trainable)
+    table = SummaryTable(_format(type(model).__name__, rows, total, trainable))
     if print_fn is not None:
         print_fn(table)
     return table
+
+
+class SummaryTable(str):
+    """The summary as a string that a REPL or notebook shows as the table itself."""
+    def __repr__(self):
+        return str(self)
 
 
 def _format(title, rows, total, trainable):

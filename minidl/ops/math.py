@@ -6,7 +6,7 @@ shape.
 """
 from .. import backend
 from ..autograd import Clone, Function  # noqa: F401  (Clone is part of ops)
-from ..tensor import Tensor
+from ..tensor import Tensor, from_data
 
 
 def lift(value, like):
@@ -26,7 +26,7 @@ def lift(value, like):
         dtype = like.dtype if like.dtype.kind == 'f' else backend.float32
     else:
         device = like.device if isinstance(value, (list, tuple)) else None
-        return Tensor(value, device=device)
+        return from_data(value, device=device)
     return Tensor._make(xp.asarray(value, dtype=dtype), None, 0)
 
 
@@ -327,6 +327,8 @@ def pow(a, b):
 
 def _unary(function_class, name):
     def op(x):
+        if x.dtype.kind in 'biu' and name not in ('abs', 'neg'):
+            x = Tensor._make(x.data.astype('float32'), None, 0)   # as PyTorch: float32 result
         return function_class()(x)
     op.__name__ = name
     op.__doc__ = f"Elementwise {name}; same shape as the input."
@@ -365,7 +367,7 @@ def where(condition, a, b):
     elif isinstance(b, Tensor):
         a = lift(a, b)
     else:
-        a, b = Tensor(a), Tensor(b)
+        a, b = from_data(a), from_data(b)
     cond = condition.data if isinstance(condition, Tensor) else a._xp().asarray(condition)
     try:
         return Where(cond.astype(bool))(a, b)

@@ -283,9 +283,11 @@ def split(x, split_size_or_sections, dim=0):
     return Split(sizes, axis)(x)
 
 
-def pad(x, pad, value=0.0):
+def pad(x, pad, mode='constant', value=0.0):
     """Constant padding as torch.nn.functional.pad: ``pad`` = (left, right) for the last
     dimension, then (top, bottom) for the one before, and so on."""
+    if mode != 'constant':
+        raise NotImplementedError(f"pad: only mode='constant' is supported, got mode={mode!r}")
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise ValueError(f"pad: expected an even number of widths covering at most {x.ndim} "
                          f"dimensions, got {tuple(pad)}")

@@ -170,6 +170,11 @@ class Optimizer:
                     f"loaded state dict contains a parameter group that doesn't match the size "
                     f"of optimizer's group: group {i} has {len(saved['params'])} parameters in "
                     f"the state dict and {len(group['params'])} in the optimizer")
+            missing = [k for k in self.defaults if k not in saved]
+            if missing:
+                raise ValueError(
+                    f"loaded state dict's parameter group {i} lacks {type(self).__name__}'s "
+                    f"hyperparameters {missing}: was it saved from another optimizer?")
             id_map.update(zip((int(k) for k in saved['params']), group['params']))
         state = defaultdict(dict)
         for key, values in state_dict['state'].items():

@@ -13,7 +13,7 @@ import time
 
 from .. import backend
 from ..autograd import no_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, from_data
 from .callbacks import Callback
 from .checkpoint import _model_device
 
@@ -38,7 +38,7 @@ class History(dict):
 
 def _as_tensor(x, device):
     if not isinstance(x, Tensor):
-        x = Tensor(x)
+        x = from_data(x)
     if device is not None and x.device != device:
         x = Tensor._make(backend.to_device(x.data, device), None, 0)
     return x
