@@ -92,30 +92,37 @@ class Tensor:
     # ------------------------------------------------------------ properties
     @property
     def shape(self):
+        """The size of each dimension, a tuple."""
         return self.data.shape
 
     @property
     def ndim(self):
+        """The number of dimensions."""
         return self.data.ndim
 
     @property
     def dtype(self):
+        """The array's dtype (float32 by default)."""
         return self.data.dtype
 
     @property
     def device(self):
+        """'cpu' or 'cuda:N'."""
         return backend.device_of(self.data)
 
     @property
     def is_leaf(self):
+        """True for tensors made by the user rather than by an operation."""
         return self._ctx is None
 
     @property
     def grad_fn(self):
+        """The Function that made this tensor (None for a leaf)."""
         return self._ctx
 
     @property
     def is_cuda(self):
+        """True when the data lives on a GPU."""
         return self.device != 'cpu'
 
     def size(self, dim=None):
@@ -127,6 +134,7 @@ class Tensor:
         return int(self.data.size)
 
     def dim(self):
+        """The number of dimensions (as ndim)."""
         return self.data.ndim
 
     def _xp(self):
@@ -199,27 +207,35 @@ class Tensor:
         return out
 
     def cpu(self):
+        """A copy on the CPU (differentiable)."""
         return self.to('cpu')
 
     def cuda(self):
+        """A copy on the GPU (differentiable)."""
         return self.to('cuda')
 
     def float(self):
+        """Converted to float32 (differentiable)."""
         return self.to(dtype=numpy.float32)
 
     def double(self):
+        """Converted to float64 (differentiable)."""
         return self.to(dtype=numpy.float64)
 
     def long(self):
+        """Converted to int64."""
         return self.to(dtype=numpy.int64)
 
     def int(self):
+        """Converted to int32."""
         return self.to(dtype=numpy.int32)
 
     def bool(self):
+        """Converted to bool."""
         return self.to(dtype=numpy.bool_)
 
     def type(self, dtype):
+        """Converted to ``dtype``."""
         return self.to(dtype=dtype)
 
     # ------------------------------------------------------------ autograd

@@ -20,6 +20,7 @@ __all__ = ['relu', 'leaky_relu', 'elu', 'gelu', 'softplus', 'sigmoid', 'tanh', '
 
 
 class ReLU(Function):
+    """max(x, 0); backward multiplies by the mask x > 0."""
     def forward(self, x):
         return backend.array_module(x).maximum(x, 0)   # a Python 0 keeps x's dtype
 
@@ -30,6 +31,7 @@ class ReLU(Function):
 
 
 class LeakyReLU(Function):
+    """x where x > 0, else negative_slope * x; the derivative is 1 or negative_slope."""
     def __init__(self, slope):
         self.slope = slope
 
@@ -128,6 +130,7 @@ class Softplus(Function):
 
 
 class Softmax(Function):
+    """exp(x) / sum(exp(x)) along ``dim``, computed stably; backward y * (gy - sum(gy * y))."""
     saves_output = True
 
     def __init__(self, axis):
@@ -146,6 +149,7 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    """x - logsumexp(x) along ``dim``; backward gy - softmax(x) * sum(gy)."""
     saves_output = True
 
     def __init__(self, axis):

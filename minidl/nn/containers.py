@@ -71,6 +71,7 @@ class Sequential(Module):
     add = append     # Keras: model.add(layer)
 
     def extend(self, layers):
+        """Append every layer of ``layers``."""
         for layer in layers:
             self.append(layer)
         return self
@@ -118,15 +119,18 @@ class ModuleList(Module):
         return iter(self._modules.values())
 
     def append(self, module):
+        """Add ``module`` at the end."""
         self.add_module(str(len(self)), _check_layer(module, 'ModuleList', len(self)))
         return self
 
     def extend(self, modules):
+        """Append every layer of ``layers``."""
         for module in modules:
             self.append(module)
         return self
 
     def insert(self, index, module):
+        """Insert ``module`` before position ``index``."""
         values = list(self._modules.values())
         values.insert(index, _check_layer(module, 'ModuleList', index))
         self._modules.clear()

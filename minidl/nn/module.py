@@ -23,6 +23,7 @@ class RemovableHandle:
         self.hooks, self.id = hooks, next(self._ids)
 
     def remove(self):
+        """Detach the hook."""
         self.hooks.pop(self.id, None)
 
 
@@ -200,6 +201,7 @@ class Module:
                                                remove_duplicate)
 
     def modules(self):
+        """This module and every module below it, each once (depth first)."""
         return (m for _, m in self.named_modules())
 
     def named_children(self):
@@ -211,6 +213,7 @@ class Module:
                 yield name, child
 
     def children(self):
+        """The direct sub-modules, in registration order."""
         return (m for _, m in self.named_children())
 
     def _named_members(self, registry, prefix, recurse, remove_duplicate=True):
@@ -229,6 +232,7 @@ class Module:
         return self._named_members('_parameters', prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse=True):
+        """The Parameters of this module and (with recurse) of its sub-modules, each once, in registration order."""
         return (p for _, p in self.named_parameters(recurse=recurse))
 
     def named_buffers(self, prefix='', recurse=True, remove_duplicate=True):
@@ -236,6 +240,7 @@ class Module:
         return self._named_members('_buffers', prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse=True):
+        """The buffers (e.g. running statistics) of this module and its sub-modules."""
         return (b for _, b in self.named_buffers(recurse=recurse))
 
     def get_submodule(self, target):
@@ -315,15 +320,19 @@ class Module:
         return self
 
     def cpu(self):
+        """Move parameters and buffers to the CPU, in place."""
         return self.to('cpu')
 
     def cuda(self, device=None):
+        """Move parameters and buffers to the GPU, in place."""
         return self.to('cuda' if device is None else f'cuda:{int(device)}')
 
     def float(self):
+        """Cast floating-point parameters and buffers to float32, in place."""
         return self.to(backend.float32)
 
     def double(self):
+        """Cast floating-point parameters and buffers to float64, in place."""
         return self.to(backend.float64)
 
     # ------------------------------------------------------------ state

@@ -35,6 +35,7 @@ def _broadcast_error(name, a, b):
 
 
 class Add(Function):
+    """a + b; the gradient passes to both unchanged."""
     def forward(self, a, b):
         return a + b
 
@@ -43,6 +44,7 @@ class Add(Function):
 
 
 class Sub(Function):
+    """a - b; gradients gy and -gy."""
     def forward(self, a, b):
         return a - b
 
@@ -51,6 +53,7 @@ class Sub(Function):
 
 
 class Mul(Function):
+    """a * b; gradients gy * b and gy * a."""
     def forward(self, a, b):
         return a * b
 
@@ -60,6 +63,7 @@ class Mul(Function):
 
 
 class Div(Function):
+    """a / b; gradients gy / b and -gy * a / b**2."""
     def forward(self, a, b):
         return a / b
 
@@ -70,6 +74,7 @@ class Div(Function):
 
 
 class Neg(Function):
+    """-a; gradient -gy."""
     def forward(self, a):
         return -a
 
@@ -106,6 +111,7 @@ class Pow(Function):
 
 
 class Exp(Function):
+    """exp(a); its derivative is the output itself."""
     saves_output = True
 
     def forward(self, a):
@@ -116,6 +122,7 @@ class Exp(Function):
 
 
 class Log(Function):
+    """Natural log; derivative 1 / a."""
     def forward(self, a):
         return backend.array_module(a).log(a)
 
@@ -124,6 +131,7 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    """sqrt(a); derivative 1 / (2 sqrt(a)), read from the output."""
     saves_output = True
 
     def forward(self, a):
@@ -134,6 +142,7 @@ class Sqrt(Function):
 
 
 class Abs(Function):
+    """|a|; derivative sign(a) (0 at 0)."""
     def forward(self, a):
         return backend.array_module(a).abs(a)
 
@@ -143,6 +152,7 @@ class Abs(Function):
 
 
 class Sin(Function):
+    """sin(a); derivative cos(a)."""
     def forward(self, a):
         return backend.array_module(a).sin(a)
 
@@ -151,6 +161,7 @@ class Sin(Function):
 
 
 class Cos(Function):
+    """cos(a); derivative -sin(a)."""
     def forward(self, a):
         return backend.array_module(a).cos(a)
 
@@ -159,6 +170,7 @@ class Cos(Function):
 
 
 class Tanh(Function):
+    """tanh(a); derivative 1 - tanh(a)**2, read from the output."""
     saves_output = True
 
     def forward(self, a):
@@ -170,6 +182,7 @@ class Tanh(Function):
 
 
 class Sigmoid(Function):
+    """1 / (1 + exp(-a)); derivative y (1 - y), read from the output y."""
     saves_output = True
 
     def forward(self, a):
@@ -190,6 +203,7 @@ class MaskedGrad(Function):
 
 
 class Clip(MaskedGrad):
+    """Values limited to [low, high]; the gradient passes only where no limit applied."""
     def __init__(self, low, high):
         self.low, self.high = low, high
 
@@ -246,6 +260,7 @@ class MatMul(Function):
 
 
 class Cast(Function):
+    """The values in another dtype; the gradient is cast back."""
     def __init__(self, dtype):
         self.dtype = dtype
 
@@ -258,6 +273,7 @@ class Cast(Function):
 
 
 class ToDevice(Function):
+    """The values on another device; the gradient is moved back."""
     def __init__(self, device):
         self.device = device
 

@@ -30,6 +30,7 @@ def _kept_shape(shape, axes):
 
 
 class Sum(Function):
+    """Sum over ``axes``; the gradient is broadcast back over the summed axes."""
     def __init__(self, axes, keepdims):
         self.axes, self.keepdims = axes, keepdims
 
@@ -44,6 +45,7 @@ class Sum(Function):
 
 
 class BroadcastTo(Function):
+    """A broadcast view in ``shape``; the gradient is summed back (sum_to)."""
     def __init__(self, shape):
         self.shape = shape
 

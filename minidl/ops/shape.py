@@ -8,6 +8,7 @@ from .reduce import BroadcastTo, SumTo, normalize_dims
 
 
 class Reshape(Function):
+    """The same values in a new shape; the gradient is reshaped back."""
     def __init__(self, shape):
         self.shape = shape
 
@@ -20,6 +21,7 @@ class Reshape(Function):
 
 
 class Transpose(Function):
+    """Axes permuted by ``axes``; the gradient is permuted back by the inverse."""
     def __init__(self, axes):
         self.axes = axes
 
@@ -47,6 +49,7 @@ def _raw_index(index, xp):
 
 
 class GetItem(Function):
+    """x[index]; the gradient is scattered back into zeros (IndexAdd)."""
     def __init__(self, index):
         self.index = index
 
@@ -76,6 +79,7 @@ class IndexAdd(Function):
 
 
 class Concat(Function):
+    """Inputs joined along ``axis``; the gradient is sliced back into pieces."""
     def __init__(self, axis):
         self.axis = axis
 
@@ -93,6 +97,7 @@ class Concat(Function):
 
 
 class Split(Function):
+    """Pieces of ``sizes`` along ``axis`` (several outputs); gradients are concatenated."""
     def __init__(self, sizes, axis):
         self.sizes, self.axis = sizes, axis
 
@@ -113,6 +118,7 @@ class Split(Function):
 
 
 class Pad(Function):
+    """Constant padding by ``widths``; the gradient is the un-padded slice."""
     def __init__(self, widths, value):
         self.widths, self.value = widths, value
 

@@ -306,6 +306,7 @@ class ReduceLROnPlateau(LRScheduler):
 
     @property
     def in_cooldown(self):
+        """True while the scheduler waits after a reduction."""
         return self.cooldown_counter > 0
 
     def is_better(self, a, best):

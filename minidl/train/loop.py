@@ -28,6 +28,7 @@ class History(dict):
         self.epoch = []
 
     def append(self, epoch, logs):
+        """Record one epoch's metrics."""
         self.epoch.append(epoch)
         for key, value in logs.items():
             self.setdefault(key, []).append(value)
