@@ -166,39 +166,12 @@ def set_num_threads(n):
     _thread_limit = threadpool_limits(limits=n, user_api='blas')
 
 
-SMALL_GEMM_FLOPS = 3e7      # below this, a matrix product on the CPU runs on one BLAS thread
-_blas = None                # threadpoolctl's controller of the BLAS library (False: none found)
-
-
-def _blas_controller():
-    global _blas
-    if _blas is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-            controllers = ThreadpoolController().select(user_api='blas').lib_controllers
-            _blas = controllers[0] if controllers else False
-        except Exception:
-            _blas = False
-    return _blas
-
-
 def matmul(a, b, out=None):
-    """a @ b with NumPy's rules (into ``out`` when given), the one place minidl multiplies
-    matrices. On the CPU a small product runs on a single BLAS thread: waking the other
-    threads costs more than they save at that size, and mid-sized products interleaved with
-    other work made the digits network slower on two threads than on one."""
-    if type(a) is NDARRAY:
-        flops = 2 * a.size * (b.shape[-1] if b.ndim > 1 else 1)
-        lib = _blas_controller() if flops < SMALL_GEMM_FLOPS else False
-        threads = lib.num_threads if lib else 1
-        if threads > 1:
-            lib.set_num_threads(1)
-            try:
-                return numpy.matmul(a, b, out=out)
-            finally:
-                lib.set_num_threads(threads)
-        return numpy.matmul(a, b, out=out)
-    return a @ b if out is None else array_module(a).matmul(a, b, out=out)
+    """a @ b with NumPy's rules (into ``out`` when given): the one place minidl multiplies
+    matrices, so that a policy for them (threads, precision) has a single home."""
+    if out is None:
+        return a @ b
+    return array_module(a).matmul(a, b, out=out)
 
 
 def get_num_threads():
