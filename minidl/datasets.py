@@ -6,7 +6,10 @@
 Both return a ``Split(train, test)`` named tuple. Inputs are float32, labels int64. This is a
 CPU-only edge of the library, so NumPy and scikit-learn are used directly.
 """
+import contextlib
 import random
+import sys
+import types
 from collections import namedtuple
 
 import numpy
@@ -43,6 +46,25 @@ def digits(as_arrays=False):
                    numpy.ascontiguousarray(x_test), numpy.ascontiguousarray(y_test), as_arrays)
 
 
+@contextlib.contextmanager
+def _without_plotting_or_network():
+    """Import mnist1d without its plotting and download modules.
+
+    The package imports matplotlib.pyplot (which writes a font cache under the home directory on
+    first use) and requests at import time, though its generator needs neither: stand-ins are
+    put in their place for the import, unless the real ones are already loaded, and removed
+    afterwards, so generating the data touches no file and no network."""
+    names = ('matplotlib', 'matplotlib.pyplot', 'requests')
+    stubs = [n for n in names if n not in sys.modules]
+    for name in stubs:
+        sys.modules[name] = types.ModuleType(name)
+    try:
+        yield
+    finally:
+        for name in stubs:
+            del sys.modules[name]
+
+
 def mnist1d(num_samples=5000, seed=42, train_split=0.8, as_arrays=False):
     """MNIST-1D (Greydanus 2020): 10 classes of 1-D signals of length 40, generated in memory.
 
@@ -55,7 +77,8 @@ def mnist1d(num_samples=5000, seed=42, train_split=0.8, as_arrays=False):
     ``(x, y)`` NumPy arrays instead of TensorDatasets.
     """
     try:
-        from mnist1d.data import get_dataset_args, make_dataset
+        with _without_plotting_or_network():
+            from mnist1d.data import get_dataset_args, make_dataset
     except ImportError as exc:
         raise ImportError("minidl.datasets.mnist1d needs the optional 'mnist1d' package: "
                           "pip install -e .[mnist1d]  (or pip install mnist1d)") from exc

@@ -1,5 +1,8 @@
 """Datasets, DataLoader, random_split and the bundled data sets."""
+import os
+
 import numpy as np
+
 import pytest
 
 import minidl as mdl
@@ -205,3 +208,18 @@ def test_mnist1d_shapes_when_available():
     assert np.array_equal(np.random.get_state()[1], np_state[1])
     train, test = mdl.datasets.mnist1d(num_samples=500)
     np.testing.assert_array_equal(to_numpy(train.tensors[0]), x_train)
+
+
+def test_mnist1d_generation_writes_no_file_and_loads_no_plotting(tmp_path):
+    pytest.importorskip('mnist1d')
+    import subprocess
+    import sys
+    code = ("import sys, minidl.datasets as d; tr, te = d.mnist1d(); "
+            "print(len(tr), len(te), 'matplotlib' in sys.modules, 'requests' in sys.modules)")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = {**os.environ, 'HOME': str(tmp_path), 'MPLCONFIGDIR': str(tmp_path / 'mpl'),
+           'XDG_CACHE_HOME': str(tmp_path / 'cache'), 'PYTHONPATH': root}
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=env,
+                         cwd=tmp_path, check=True)
+    assert out.stdout.split() == ['4000', '1000', 'False', 'False']
+    assert list(tmp_path.rglob('*')) == []
