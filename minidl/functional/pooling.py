@@ -124,7 +124,7 @@ class MaxPool2d(Function):
     def indices(self):
         """Flat indices into each input plane (H*W) of every window's maximum (int64)."""
         xp = backend.array_module(self.which)
-        (kh, kw), (sh, sw), (dh, dw) = self.pool.kernel, self.pool.stride, self.pool.dilation
+        kw, (sh, sw), (dh, dw) = self.pool.kernel[1], self.pool.stride, self.pool.dilation
         (ph, pw), width = self.pool.padding, self.pool.shape[3]
         oh, ow = self.pool.out
         which = self.which.astype('int64')

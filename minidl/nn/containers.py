@@ -10,8 +10,8 @@ def _check_layer(layer, where, index):
     name = getattr(layer, '__name__', type(layer).__name__)
     hint = ''
     if callable(layer):
-        hint = (f" (a plain function cannot hold state; use a layer such as nn.ReLU() instead of "
-                f"F.relu, or wrap it in a Module)")
+        hint = (" (a plain function cannot hold state; use a layer such as nn.ReLU() instead of "
+                "F.relu, or wrap it in a Module)")
     raise TypeError(f"{where}: item {index!r} is {name!r} of type {type(layer).__name__}, not a "
                     f"Module{hint}")
 

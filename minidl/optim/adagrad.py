@@ -1,6 +1,6 @@
 """Adagrad: per-coordinate learning rates shrinking with the sum of squared gradients."""
 from .. import backend
-from .optimizer import Optimizer, _check, hyper
+from .optimizer import Optimizer, _check, hyper, with_grads
 
 
 class Adagrad(Optimizer):
@@ -42,19 +42,14 @@ class Adagrad(Optimizer):
         _check(lambda v: v >= 0.0, 'learning rate', group['lr'])
         _check(lambda v: v >= 0.0, 'lr_decay value', group['lr_decay'])
         _check(lambda v: v >= 0.0, 'weight_decay value', group['weight_decay'])
-        _check(group['initial_accumulator_value'] >= 0.0, 'initial_accumulator_value value',
+        _check(lambda v: v >= 0.0, 'initial_accumulator_value value',
                group['initial_accumulator_value'])
         _check(lambda v: v >= 0.0, 'epsilon value', group['eps'])
 
     def _update_group(self, group):
         lr, lr_decay, eps, weight_decay = hyper(group, 'lr', 'lr_decay', 'eps', 'weight_decay')
         maximize = group['maximize']
-        for p in group['params']:
-            if p.grad is None:
-                continue
-            param, g = p.data, p.grad.data
-            xp = backend.array_module(param)
-            s = self.state[p]
+        for p, param, g, xp, s in with_grads(self, group):
             if not s or s['sum'].shape != param.shape:
                 # state dropped by the user, or a lazy layer's placeholder filled since
                 s = self._init_state(p, group)

@@ -1,6 +1,5 @@
 """Adam and AdamW: adaptive moment estimation, with L2 or decoupled weight decay and AMSGrad."""
-from .. import backend
-from .optimizer import Optimizer, _check, _check_betas, hyper
+from .optimizer import Optimizer, _check, _check_betas, hyper, with_grads
 
 
 class Adam(Optimizer):
@@ -40,12 +39,7 @@ class Adam(Optimizer):
         beta1, beta2 = (float(b) for b in group['betas'])
         amsgrad, maximize = group['amsgrad'], group['maximize']
         decoupled = group['decoupled_weight_decay']
-        for p in group['params']:
-            if p.grad is None:
-                continue
-            param, g = p.data, p.grad.data
-            s = self.state[p]
-            xp = backend.array_module(param)
+        for p, param, g, xp, s in with_grads(self, group):
             if not s:
                 s['step'] = 0
                 s['exp_avg'] = xp.zeros_like(param)

@@ -219,6 +219,14 @@ def _import(value, p, name, key):
     return backend.array_module(value).array(value, dtype=dtype, copy=True)
 
 
+def with_grads(optimizer, group):
+    """(parameter, its array, its gradient's array, their array module, its state dict) for
+    each parameter of ``group`` that has a gradient: the head of every update loop."""
+    for p in group['params']:
+        if p.grad is not None:
+            yield p, p.data, p.grad.data, backend.array_module(p.data), optimizer.state[p]
+
+
 def hyper(group, *names):
     """The group's hyperparameters ``names`` as Python floats.
 

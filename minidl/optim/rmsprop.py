@@ -1,6 +1,5 @@
 """RMSprop: divide the gradient by a running root mean square of recent gradients."""
-from .. import backend
-from .optimizer import Optimizer, _check, hyper
+from .optimizer import Optimizer, _check, hyper, with_grads
 
 
 class RMSprop(Optimizer):
@@ -38,12 +37,7 @@ class RMSprop(Optimizer):
         lr, alpha, eps, weight_decay, momentum = hyper(group, 'lr', 'alpha', 'eps',
                                                        'weight_decay', 'momentum')
         centered, maximize = group['centered'], group['maximize']
-        for p in group['params']:
-            if p.grad is None:
-                continue
-            param, g = p.data, p.grad.data
-            xp = backend.array_module(param)
-            s = self.state[p]
+        for p, param, g, xp, s in with_grads(self, group):
             if not s:
                 s['step'] = 0
                 s['square_avg'] = xp.zeros_like(param)

@@ -1,5 +1,5 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay."""
-from .optimizer import Optimizer, _check, hyper
+from .optimizer import Optimizer, _check, hyper, with_grads
 
 
 class SGD(Optimizer):
@@ -36,10 +36,7 @@ class SGD(Optimizer):
                                                       'weight_decay')
         nesterov, maximize = group['nesterov'], group['maximize']
         state = self.state
-        for p in group['params']:
-            if p.grad is None:
-                continue
-            param, g = p.data, p.grad.data
+        for p, param, g, xp, s in with_grads(self, group):
             # every expression below makes a new array: the user's .grad is never modified
             if maximize:
                 g = -g
