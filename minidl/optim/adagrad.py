@@ -1,6 +1,6 @@
 """Adagrad: per-coordinate learning rates shrinking with the sum of squared gradients."""
 from .. import backend
-from .optimizer import Optimizer, _check, hyper, with_grads
+from .optimizer import Optimizer, _check, hyper, regularized, with_grads
 
 
 class Adagrad(Optimizer):
@@ -54,10 +54,7 @@ class Adagrad(Optimizer):
                 # state dropped by the user, or a lazy layer's placeholder filled since
                 s = self._init_state(p, group)
             step = s['step'] = s['step'] + 1
-            if maximize:
-                g = -g
-            if weight_decay != 0:
-                g = g + weight_decay * param
+            g = regularized(g, param, maximize, weight_decay)
             state_sum = s['sum']
             tmp = g * g                         # the one temporary, reused below with out=
             state_sum += tmp

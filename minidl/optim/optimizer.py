@@ -227,6 +227,16 @@ def with_grads(optimizer, group):
             yield p, p.data, p.grad.data, backend.array_module(p.data), optimizer.state[p]
 
 
+def regularized(g, param, maximize, weight_decay):
+    """The gradient an update follows: negated when maximizing, plus weight_decay * param
+    (L2 regularisation, coupled); a new array, so the user's .grad is never modified."""
+    if maximize:
+        g = -g
+    if weight_decay != 0:
+        g = g + weight_decay * param
+    return g
+
+
 def hyper(group, *names):
     """The group's hyperparameters ``names`` as Python floats.
 

@@ -1,5 +1,5 @@
 """RMSprop: divide the gradient by a running root mean square of recent gradients."""
-from .optimizer import Optimizer, _check, hyper, with_grads
+from .optimizer import Optimizer, _check, hyper, regularized, with_grads
 
 
 class RMSprop(Optimizer):
@@ -46,10 +46,7 @@ class RMSprop(Optimizer):
                 if centered:
                     s['grad_avg'] = xp.zeros_like(param)
             s['step'] += 1
-            if maximize:
-                g = -g
-            if weight_decay != 0:
-                g = g + weight_decay * param
+            g = regularized(g, param, maximize, weight_decay)
             square_avg = s['square_avg']
             tmp = g * g                         # the one temporary, reused below with out=
             tmp *= 1 - alpha

@@ -1,5 +1,5 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov momentum and weight decay."""
-from .optimizer import Optimizer, _check, hyper, with_grads
+from .optimizer import Optimizer, _check, hyper, regularized, with_grads
 
 
 class SGD(Optimizer):
@@ -35,15 +35,10 @@ class SGD(Optimizer):
         lr, momentum, dampening, weight_decay = hyper(group, 'lr', 'momentum', 'dampening',
                                                       'weight_decay')
         nesterov, maximize = group['nesterov'], group['maximize']
-        state = self.state
         for p, param, g, xp, s in with_grads(self, group):
             # every expression below makes a new array: the user's .grad is never modified
-            if maximize:
-                g = -g
-            if weight_decay != 0:
-                g = g + weight_decay * param
+            g = regularized(g, param, maximize, weight_decay)
             if momentum != 0:
-                s = state[p]
                 buf = s.get('momentum_buffer')
                 if buf is None:
                     buf = s['momentum_buffer'] = g.copy()
