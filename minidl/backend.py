@@ -181,6 +181,39 @@ def get_num_threads():
     return max(counts) if counts else 1
 
 
+# ---------------------------------------------------------------- CPU memory
+# A training step frees and allocates the same arrays of 0.1-30 MB every step. glibc's malloc
+# gives such blocks back to the kernel (munmap, or trimming the top of its heap) under thresholds
+# that move with the process's allocation history, and the next step then faults in fresh zeroed
+# pages. Measured on the digits CNN: 9,600 page faults and 47 ms per epoch in some processes,
+# none and 35 ms in others. Fixed thresholds keep freed memory in the process for reuse, as the
+# caching allocators of GPU frameworks do.
+MMAP_THRESHOLD = 32 * 2 ** 20    # blocks above this still come from (and go back to) the kernel
+TRIM_THRESHOLD = 256 * 2 ** 20   # free memory the heap may keep at its top
+
+
+def retain_freed_memory():
+    """Make glibc's malloc keep freed memory for reuse instead of returning it to the kernel
+    after every step: blocks under MMAP_THRESHOLD come from its heap, which keeps up to
+    TRIM_THRESHOLD free. Applied on ``import minidl`` unless $MINIDL_RETAIN_MEMORY is 0 (the
+    setting is process-wide). Returns True when applied, False where the C library is not glibc.
+    """
+    import ctypes
+    try:
+        if not os.confstr('CS_GNU_LIBC_VERSION'):
+            return False
+        mallopt = ctypes.CDLL(None).mallopt
+    except (AttributeError, ValueError, OSError):
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3      # from glibc's malloc.h
+    return bool(mallopt(m_mmap_threshold, MMAP_THRESHOLD)
+                and mallopt(m_trim_threshold, TRIM_THRESHOLD))
+
+
+if os.environ.get('MINIDL_RETAIN_MEMORY', '1') != '0':
+    retain_freed_memory()
+
+
 # ---------------------------------------------------------------- default device
 _default_device = None
 
