@@ -150,7 +150,21 @@ def scatter_add(target, index, values):
 
 
 # ---------------------------------------------------------------- CPU threads
-_thread_limit = None
+_blas = None                  # threadpoolctl's handles on NumPy's BLAS
+
+
+def _blas_libraries():
+    """threadpoolctl's handles on NumPy's BLAS: the one inside NumPy's wheel when there is one
+    (SciPy brings another, whose thread count does not matter to minidl), else every BLAS."""
+    global _blas
+    if _blas is None:
+        from threadpoolctl import ThreadpoolController
+        libs = ThreadpoolController().select(user_api='blas').lib_controllers
+        home = os.path.dirname(os.path.dirname(numpy.__file__))
+        numpys = [lib for lib in libs if lib.filepath.startswith(
+            (os.path.join(home, 'numpy') + os.sep, os.path.join(home, 'numpy.libs') + os.sep))]
+        _blas = numpys or libs
+    return _blas
 
 
 def set_num_threads(n):
@@ -159,11 +173,16 @@ def set_num_threads(n):
     Small networks often run faster on one thread, and much faster on a busy machine, where
     BLAS threads wait on each other at every call. Uses threadpoolctl (installed with
     scikit-learn)."""
-    global _thread_limit
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: n must be a positive int, got {n!r}")
     from threadpoolctl import threadpool_limits
-    _thread_limit = threadpool_limits(limits=n, user_api='blas')
+    threadpool_limits(limits=n, user_api='blas')
+
+
+def get_num_threads():
+    """The number of threads minidl uses on the CPU (NumPy's BLAS's thread count)."""
+    counts = [lib.get_num_threads() for lib in _blas_libraries()]
+    return max(counts) if counts else 1
 
 
 def matmul(a, b, out=None):
@@ -172,13 +191,6 @@ def matmul(a, b, out=None):
     if out is None:
         return a @ b
     return array_module(a).matmul(a, b, out=out)
-
-
-def get_num_threads():
-    """The number of threads the CPU's BLAS uses."""
-    from threadpoolctl import threadpool_info
-    counts = [info['num_threads'] for info in threadpool_info() if info['user_api'] == 'blas']
-    return max(counts) if counts else 1
 
 
 # ---------------------------------------------------------------- CPU memory

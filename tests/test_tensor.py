@@ -159,6 +159,25 @@ def test_set_num_threads():
         mdl.set_num_threads(0)
 
 
+def test_get_num_threads_reports_numpys_blas_not_scipys():
+    import scipy.linalg  # noqa: F401  (loads SciPy's own OpenBLAS)
+    from threadpoolctl import ThreadpoolController
+    from minidl import backend
+    libs = ThreadpoolController().select(user_api='blas').lib_controllers
+    numpys = {lib.filepath for lib in backend._blas_libraries()}
+    others = [lib for lib in libs if lib.filepath not in numpys]
+    if not others:
+        pytest.skip('NumPy and SciPy share one BLAS here')
+    before = [lib.get_num_threads() for lib in libs]
+    try:
+        for lib in libs:
+            lib.set_num_threads(1 if lib.filepath in numpys else 2)
+        assert mdl.get_num_threads() == 1
+    finally:
+        for lib, n in zip(libs, before):
+            lib.set_num_threads(n)
+
+
 def test_backend_matmul_agrees_with_numpy_on_any_thread_count():
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal((3, 4, 5)), rng.standard_normal((5, 2))
