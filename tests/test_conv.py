@@ -325,3 +325,14 @@ def test_device_mismatch_is_a_clear_error():
         pytest.skip('needs a CUDA device to mix devices')
     with pytest.raises(RuntimeError, match=r"conv2d: input is on cpu but weight is on cuda:0"):
         F.conv2d(_t(1, 3, 6, 6), _t(2, 3, 3, 3).to('cuda'))
+
+
+def test_argument_checks_are_not_skipped_by_the_cache_of_checked_arguments():
+    # the parsed arguments of a call are cached: True == 1 and 1.0 == 1 must not hit that cache
+    x, w = mdl.randn(2, 3, 6, 6), mdl.randn(4, 3, 3, 3)
+    assert F.conv2d(x, w, stride=1, padding=1).shape == (2, 4, 6, 6)
+    for bad in (dict(stride=True), dict(stride=(1, True)), dict(padding=1.0),
+                dict(padding=[1, -1]), dict(dilation=(1, 1.0))):
+        with pytest.raises(ValueError):
+            F.conv2d(x, w, **bad)
+    assert F.conv2d(x, w, padding=[1, 1]).shape == (2, 4, 6, 6)    # lists are checked too

@@ -313,3 +313,15 @@ def _z(*shape, dtype=mdl.float32):
 def test_errors(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_pool_argument_checks_are_not_skipped_by_the_cache_of_checked_arguments():
+    x = mdl.randn(2, 3, 6, 6)
+    assert F.max_pool2d(x, 2, stride=2).shape == (2, 3, 3, 3)
+    for bad in (dict(kernel_size=True), dict(kernel_size=2, stride=2.0),
+                dict(kernel_size=(2, True))):
+        with pytest.raises(ValueError):
+            F.max_pool2d(x, **bad)
+    assert F.max_pool2d(x, [2, 2]).shape == (2, 3, 3, 3)
+    with pytest.raises(ValueError, match=r'input of shape \(2, 3, 1\) is too small'):
+        F.max_pool1d(mdl.randn(2, 3, 1), 2)

@@ -29,6 +29,8 @@ of 1.
 Double backward: Conv2d's backward is two more Functions, ConvTranspose2d (input gradient) and
 Conv2dWeightGrad (weight gradient), whose own backwards are written with the three of them.
 """
+import functools
+
 from .. import backend
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
@@ -352,26 +354,44 @@ def _check_tensors(op, x, w, b, dims):
 def _parse(op, x, w, b, stride, padding, dilation, groups, dims, transposed=False):
     """Check everything; return 2-D parameters (stride, (top, bottom, left, right), dilation)."""
     _check_tensors(op, x, w, b, dims)
+    args = (op, x.shape, w.shape, None if b is None else b.shape, stride, padding, dilation,
+            groups, dims, transposed)
+    # A layer calls with the same arguments every step: plain ints, int tuples and strings are
+    # looked up (True == 1 and 1.0 == 1 as keys, so anything else is checked afresh).
+    if all(_plain(v) for v in (stride, padding, dilation, groups)):
+        return _parse_arguments(*args)
+    return _parse_arguments.__wrapped__(*args)
+
+
+def _plain(value):
+    return type(value) in (int, str) or (type(value) is tuple and
+                                          all(type(v) is int for v in value))
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_arguments(op, x_shape, w_shape, b_shape, stride, padding, dilation, groups, dims,
+                     transposed):
+    """_parse's checks of everything but the tensors themselves (cached: they are pure)."""
     stride = _positive(_int_tuple(stride, dims, 'stride', op), 'stride', op)
     dilation = _positive(_int_tuple(dilation, dims, 'dilation', op), 'dilation', op)
-    kernel = tuple(w.shape[2:])
+    kernel = tuple(w_shape[2:])
     _positive(kernel, 'kernel size', op)
     if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
         raise ValueError(f"{op}: groups must be a positive int, got groups={groups!r}")
-    cin, cout = w.shape[1] * groups, w.shape[0]
+    cin, cout = w_shape[1] * groups, w_shape[0]
     if transposed:       # the weight of a transposed convolution is (C_in, C_out/groups, ...)
         cin, cout = cout, cin
-    if x.shape[1] % groups:
-        raise ValueError(f"{op}: groups={groups} must divide in_channels={x.shape[1]}")
+    if x_shape[1] % groups:
+        raise ValueError(f"{op}: groups={groups} must divide in_channels={x_shape[1]}")
     if cout % groups:
         raise ValueError(f"{op}: groups={groups} must divide out_channels={cout} (weight of "
-                         f"shape {w.shape})")
-    if x.shape[1] != cin:
-        raise ValueError(f"{op}: weight of shape {w.shape} with groups={groups} expects input "
-                         f"with {cin} channels, got input of shape {x.shape} ({x.shape[1]} "
+                         f"shape {w_shape})")
+    if x_shape[1] != cin:
+        raise ValueError(f"{op}: weight of shape {w_shape} with groups={groups} expects input "
+                         f"with {cin} channels, got input of shape {x_shape} ({x_shape[1]} "
                          "channels)")
-    if b is not None and b.shape != (cout,):
-        raise ValueError(f"{op}: expected bias of shape ({cout},), got {b.shape}")
+    if b_shape is not None and b_shape != (cout,):
+        raise ValueError(f"{op}: expected bias of shape ({cout},), got {b_shape}")
     if isinstance(padding, str):
         if padding == 'valid':
             padding = 0
@@ -391,7 +411,7 @@ def _parse(op, x, w, b, stride, padding, dilation, groups, dims, transposed=Fals
     padding = _int_tuple(padding, dims, 'padding', op)
     if any(p < 0 for p in padding):
         raise ValueError(f"{op}: padding must be non-negative, got padding={padding}")
-    spatial = tuple(x.shape[2:])
+    spatial = tuple(x_shape[2:])
     dilated = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
     padded = tuple(n + 2 * p for n, p in zip(spatial, padding))
     if not transposed and any(k > n for k, n in zip(dilated, padded)):

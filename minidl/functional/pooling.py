@@ -15,12 +15,13 @@ the 2-D ones with a height of 1.
 Results keep the memory order of the input (a convolution's output is laid out (C, H, W, N)),
 so the next layer reads them without a transposing copy.
 """
+import functools
 import math
 
 from .. import backend
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
-from .conv import _int_tuple, _positive
+from .conv import _int_tuple, _plain, _positive
 
 
 # ---------------------------------------------------------------- geometry and helpers
@@ -248,6 +249,17 @@ def _check_input(op, x, dims):
 def _make_pool(op, x, kernel_size, stride, padding, dilation, ceil_mode, dims):
     """Validate the arguments; return a 2-D _Pool (1-D ops get a kernel height of 1)."""
     _check_input(op, x, dims)
+    args = (op, x.shape, kernel_size, stride, padding, dilation, ceil_mode, dims)
+    # a layer calls with the same arguments every step: look plain ones up (see conv._plain)
+    if all(_plain(v) for v in (kernel_size, padding, dilation)) and \
+            (stride is None or _plain(stride)) and type(ceil_mode) is bool:
+        return _pool_for(*args)
+    return _pool_for.__wrapped__(*args)
+
+
+@functools.lru_cache(maxsize=256)
+def _pool_for(op, shape, kernel_size, stride, padding, dilation, ceil_mode, dims):
+    """_make_pool's checks of everything but the tensor itself (cached: they are pure)."""
     kernel = _positive(_int_tuple(kernel_size, dims, 'kernel_size', op), 'kernel_size', op)
     stride = kernel if stride is None or stride == () or stride == [] else \
         _positive(_int_tuple(stride, dims, 'stride', op), 'stride', op)
@@ -261,10 +273,10 @@ def _make_pool(op, x, kernel_size, stride, padding, dilation, ceil_mode, dims):
     if dims == 1:
         kernel, stride, padding, dilation = ((1,) + kernel, (1,) + stride, (0,) + padding,
                                              (1,) + dilation)
-    shape = x.shape if dims == 2 else x.shape[:2] + (1,) + x.shape[2:]
-    pool = _Pool(shape, kernel, stride, padding, dilation, ceil_mode)
+    plane = shape if dims == 2 else shape[:2] + (1,) + shape[2:]
+    pool = _Pool(plane, kernel, stride, padding, dilation, ceil_mode)
     if min(pool.out) < 1:
-        raise ValueError(f"{op}: input of shape {x.shape} is too small for kernel_size="
+        raise ValueError(f"{op}: input of shape {shape} is too small for kernel_size="
                          f"{kernel[2 - dims:]}, dilation={dilation[2 - dims:]}, padding="
                          f"{padding[2 - dims:]}: the output size would be {pool.out[2 - dims:]}")
     return pool
