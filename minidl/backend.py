@@ -5,6 +5,7 @@ Everything else in minidl asks this module for its array module (``array_module(
 CuPy is imported lazily: ``import minidl`` never needs it.
 """
 import os
+import threading
 
 import numpy
 
@@ -151,6 +152,8 @@ def scatter_add(target, index, values):
 
 # ---------------------------------------------------------------- CPU threads
 _blas = None                  # threadpoolctl's handles on NumPy's BLAS
+_workers = None               # (size, pool) of parallel_map's threads, made on first use
+_local = threading.local()    # .busy: this thread is running a piece of a parallel_map
 
 
 def _blas_libraries():
@@ -183,6 +186,61 @@ def get_num_threads():
     """The number of threads minidl uses on the CPU (NumPy's BLAS's thread count)."""
     counts = [lib.get_num_threads() for lib in _blas_libraries()]
     return max(counts) if counts else 1
+
+
+def parallel_map(fn, items, like):
+    """[fn(item) for item in items], the items shared out among get_num_threads() CPU threads
+    when ``like`` is a NumPy array (one after another for CuPy, whose kernels run on the GPU).
+
+    For work in pieces of a millisecond or more (a thread hand-off costs tens of
+    microseconds): NumPy releases the GIL in its loops and in BLAS, so pieces of one array
+    operation run on every core at once, the elementwise passes that BLAS threads never touch
+    included. Meanwhile BLAS runs one thread per piece: pieces that each asked a multithreaded
+    BLAS for every core would wait on each other, and its idle threads spin on the cores the
+    pieces need. The calling thread takes pieces too; a parallel_map inside a piece runs its
+    items one after another."""
+    items = list(items)
+    threads = 1
+    if not getattr(_local, 'busy', False) and isinstance(like, NDARRAY) and len(items) > 1:
+        threads = min(len(items), get_num_threads())
+    if threads < 2:
+        return [fn(item) for item in items]
+    results, order = [None] * len(items), iter(range(len(items)))
+
+    def drain():      # take the next item until none is left (next() on an iterator is atomic)
+        _local.busy = True
+        try:
+            for i in order:
+                results[i] = fn(items[i])
+        finally:
+            _local.busy = False
+
+    libs = _blas_libraries()
+    before = [lib.get_num_threads() for lib in libs]
+    for lib in libs:
+        lib.set_num_threads(1)
+    try:
+        helpers = [_worker_pool(threads - 1).submit(drain) for _ in range(threads - 1)]
+        try:
+            drain()
+        finally:
+            errors = [h.exception() for h in helpers]    # waits for every helper
+        for error in errors:
+            if error is not None:
+                raise error
+    finally:
+        for lib, n in zip(libs, before):
+            lib.set_num_threads(n)
+    return results
+
+
+def _worker_pool(size):
+    """A pool of at least ``size`` threads (a larger one replaces it when asked for)."""
+    global _workers
+    if _workers is None or _workers[0] < size:
+        from concurrent.futures import ThreadPoolExecutor
+        _workers = (size, ThreadPoolExecutor(max_workers=size, thread_name_prefix='minidl'))
+    return _workers[1]
 
 
 def matmul(a, b, out=None):

@@ -92,17 +92,21 @@ IDS = [f"{i}-{'-'.join(f'{k}{v}' for k, v in kw.items()) or 'plain'}"
        for i, (_, _, kw, _) in enumerate(GRID)]
 
 
-@pytest.fixture(params=['scatter', 'correlation'])
+@pytest.fixture(params=['scatter', 'correlation', 'winograd'])
 def grad_path(request, monkeypatch):
     """Stride-1 input gradients have two paths: slice-add scatter (few channels) and full
-    correlation (many channels); run both on small shapes."""
+    correlation (many channels); wide 3x3 stride-1 layers run forward and backward by Winograd
+    F(2x2, 3x3) on the CPU. Run every path on small shapes."""
     if request.param == 'correlation':
         monkeypatch.setattr(conv_module, 'FULL_CORRELATION_MIN_CHANNELS', 1)
+    if request.param == 'winograd':
+        monkeypatch.setattr(conv_module, 'WINOGRAD_MIN_CHANNELS', 1)
+        monkeypatch.setattr(conv_module, 'WINOGRAD_MIN_OUTPUTS', 1)
     return request.param
 
 
 @pytest.mark.parametrize('xs,ws,kw,bias', GRID, ids=IDS)
-def test_conv2d_forward_matches_naive_loops(xs, ws, kw, bias, device):
+def test_conv2d_forward_matches_naive_loops(xs, ws, kw, bias, device, grad_path):
     x, w, b = _rand(*xs), _rand(*ws, seed=1), _rand(ws[0], seed=2) if bias else None
     tx, tw, tb = _tensors(device, x, w, b, grad=False)
     out = F.conv2d(tx, tw, tb, **kw)
@@ -221,15 +225,20 @@ def test_no_grad_records_nothing(device):
     assert not y.requires_grad and y.grad_fn is None
 
 
-def test_weight_only_and_input_only_gradients(device):
-    x, w, _ = _tensors(device, _rand(2, 2, 5, 5), _rand(3, 2, 3, 3, seed=1), None)
-    x.requires_grad = False
-    F.conv2d(x, w, padding=1).sum().backward()
-    assert x.grad is None and w.grad is not None
-    x2, w2, _ = _tensors(device, _rand(2, 2, 5, 5), _rand(3, 2, 3, 3, seed=1), None)
+def test_weight_only_and_input_only_gradients(device, grad_path):
+    arrays = _rand(2, 2, 5, 5), _rand(3, 2, 3, 3, seed=1)
+    x, w, _ = _tensors(device, *arrays, None)
+    F.conv2d(x, w, padding=1).sum().backward()        # both gradients: the reference
+    x1, w1, _ = _tensors(device, *arrays, None)
+    x1.requires_grad = False
+    F.conv2d(x1, w1, padding=1).sum().backward()
+    assert x1.grad is None
+    np.testing.assert_allclose(to_numpy(w1.grad), to_numpy(w.grad), rtol=1e-12, atol=1e-12)
+    x2, w2, _ = _tensors(device, *arrays, None)
     w2.requires_grad = False
     F.conv2d(x2, w2, padding=1).sum().backward()
-    assert w2.grad is None and x2.grad is not None
+    assert w2.grad is None
+    np.testing.assert_allclose(to_numpy(x2.grad), to_numpy(x.grad), rtol=1e-12, atol=1e-12)
 
 
 # ---------------------------------------------------------------- against PyTorch
@@ -238,6 +247,8 @@ TORCH_CASES = [
     ('conv2d', (2, 40, 6, 6), (8, 40, 3, 3), dict(padding='same')),     # full-correlation path
     ('conv2d', (2, 3, 7, 7), (4, 3, 4, 2), dict(padding='same', dilation=(2, 1))),
     ('conv2d', (2, 6, 7, 7), (6, 1, 3, 3), dict(padding=1, groups=6)),
+    ('conv2d', (2, 64, 7, 6), (64, 64, 3, 3), dict(padding=1)),           # Winograd (below),
+    ('conv2d', (3, 64, 5, 5), (64, 64, 3, 3), dict(padding=(2, 0))),      # odd sizes
     ('conv1d', (2, 4, 11), (6, 2, 3), dict(stride=2, padding=2, dilation=2, groups=2)),
     ('conv_transpose2d', (2, 4, 5, 6), (4, 3, 3, 2), dict(stride=2, padding=1, output_padding=1)),
     ('conv_transpose2d', (2, 4, 5, 6), (4, 2, 3, 3), dict(stride=(1, 2), groups=2, dilation=2)),
@@ -250,7 +261,8 @@ TORCH_CASES = [
 
 @pytest.mark.filterwarnings('ignore:Using padding=.same. with even kernel')
 @pytest.mark.parametrize('name,xs,ws,kw', TORCH_CASES)
-def test_matches_torch(name, xs, ws, kw, device):
+def test_matches_torch(name, xs, ws, kw, device, monkeypatch):
+    monkeypatch.setattr(conv_module, 'WINOGRAD_MIN_OUTPUTS', 1)     # wide cases: Winograd
     torch = pytest.importorskip('torch')
     x, w = _rand(*xs), _rand(*ws, seed=1)
     b = _rand(ws[1] * kw.get('groups', 1) if 'transpose' in name else ws[0], seed=2)

@@ -1,4 +1,6 @@
 """Creating tensors, dtypes, devices, conversion and repr."""
+import importlib
+
 import numpy as np
 import pytest
 
@@ -160,7 +162,7 @@ def test_set_num_threads():
 
 
 def test_get_num_threads_reports_numpys_blas_not_scipys():
-    import scipy.linalg  # noqa: F401  (loads SciPy's own OpenBLAS)
+    importlib.import_module('scipy.linalg')     # loads SciPy's own OpenBLAS
     from threadpoolctl import ThreadpoolController
     from minidl import backend
     libs = ThreadpoolController().select(user_api='blas').lib_controllers
@@ -176,6 +178,55 @@ def test_get_num_threads_reports_numpys_blas_not_scipys():
     finally:
         for lib, n in zip(libs, before):
             lib.set_num_threads(n)
+
+
+def test_parallel_map_keeps_order_restores_blas_threads_and_raises_errors():
+    from minidl import backend
+    before = mdl.get_num_threads()
+    like = np.zeros(1)
+    try:
+        mdl.set_num_threads(2)
+        seen = backend.parallel_map(lambda i: (i * i, mdl.get_num_threads()), range(7), like)
+        assert [v for v, _ in seen] == [i * i for i in range(7)]
+        assert all(n == 1 for _, n in seen)          # one BLAS thread per piece
+        assert mdl.get_num_threads() == 2            # and the count is put back
+        nested = backend.parallel_map(
+            lambda i: backend.parallel_map(lambda j: i + j, range(3), like), range(4), like)
+        assert nested == [[i + j for j in range(3)] for i in range(4)]
+
+        def fails(i):
+            if i == 5:
+                raise KeyError('piece 5')
+            return i
+        with pytest.raises(KeyError, match='piece 5'):
+            backend.parallel_map(fails, range(8), like)
+        assert mdl.get_num_threads() == 2
+    finally:
+        mdl.set_num_threads(before)
+
+
+def test_winograd_convolution_is_the_same_on_one_and_two_threads():
+    from minidl.functional import conv as conv_module
+    import minidl.functional as F
+    rng = np.random.default_rng(0)
+    x = mdl.tensor(rng.standard_normal((4, 64, 14, 13)), requires_grad=True)
+    w = mdl.tensor(rng.standard_normal((64, 64, 3, 3)), requires_grad=True)
+    gy = mdl.tensor(rng.standard_normal((4, 64, 14, 13)))
+    before, limit = mdl.get_num_threads(), conv_module.WINOGRAD_MIN_OUTPUTS
+    results = []
+    try:
+        conv_module.WINOGRAD_MIN_OUTPUTS = 1
+        for threads in (1, 2):
+            mdl.set_num_threads(threads)
+            x.grad = w.grad = None
+            y = F.conv2d(x, w, padding=1)
+            y.backward(gy)
+            results.append((y.data.copy(), x.grad.data.copy(), w.grad.data.copy()))
+    finally:
+        mdl.set_num_threads(before)
+        conv_module.WINOGRAD_MIN_OUTPUTS = limit
+    for one, two in zip(*results):
+        np.testing.assert_allclose(one, two, rtol=1e-12, atol=1e-12)
 
 
 def test_backend_matmul_agrees_with_numpy_on_any_thread_count():

@@ -33,11 +33,14 @@ import functools
 
 from .. import backend
 from ..autograd import Function, is_grad_enabled
-from ..tensor import Tensor
+from ..tensor import Tensor, constant
+from . import winograd
 
 WINDOW_BYTES_LIMIT = 256 * 2 ** 20   # bound on the gathered-windows buffer (bytes)
 CPU_BLOCK_BYTES = 16 * 2 ** 20       # on the CPU: blocks big enough for few GEMM calls
 FULL_CORRELATION_MIN_CHANNELS = 32  # stride-1 input gradients by full correlation from here up
+WINOGRAD_MIN_CHANNELS = 64           # 3x3 stride-1 layers this wide (in and out) and with
+WINOGRAD_MIN_OUTPUTS = 16384         # this many outputs per channel (N*OH*OW) use Winograd
 
 
 # ---------------------------------------------------------------- geometry
@@ -193,6 +196,27 @@ def _full_correlation(gm, w, g):
     return _conv_matrix(src, wmat, g2)
 
 
+# ---------------------------------------------------------------- Winograd F(2x2, 3x3)
+def _winograd_suits(g, x):
+    """Wide, large 3x3 stride-1 layers on the CPU: there 16 instead of 36 multiplications per
+    2x2 output tile outweigh the transforms' passes over memory (functional/winograd.py).
+    Measured on a 2-core Xeon, forward + backward, Winograd / im2col: (N, C=O, H=W) =
+    (32, 64, 32) 0.88 on one thread, 1.0 on two; (16, 64, 32) 0.83 and 0.94; (32, 64, 16)
+    0.86 but 1.25; 32 channels or fewer 1.04-1.5."""
+    return (g.KH == g.KW == 3 and g.stride == (1, 1) and g.dilation == (1, 1) and g.groups == 1
+            and min(g.C, g.O) >= WINOGRAD_MIN_CHANNELS and min(g.padding) >= 0
+            and g.N * g.OH * g.OW >= WINOGRAD_MIN_OUTPUTS and backend.device_of(x) == 'cpu')
+
+
+def _winograd_geometry(x_shape, w_shape, g):
+    """g with one more zero row (column) of bottom (right) padding when OH (OW) is odd: the
+    padded source (C, 2TH+2, 2TW+2, N) that whole 2x2 tiles need."""
+    th, tw = winograd.tiles(g.OH, g.OW)
+    pt, pb, pl, pr = g.padding
+    return _Geometry(x_shape, w_shape, g.stride, (pt, pb + 2 * th - g.OH, pl, pr + 2 * tw - g.OW),
+                     g.dilation, g.groups)
+
+
 # ---------------------------------------------------------------- the three Functions
 class Conv2d(Function):
     """y = conv2d(x, w) + b on arrays x (N, C, H, W), w (O, C/groups, KH, KW), b (O,)."""
@@ -200,9 +224,18 @@ class Conv2d(Function):
     def __init__(self, stride, padding, dilation, groups, keep_source=False):
         self.params = (stride, padding, dilation, groups)
         self.keep_source, self.src = keep_source, None
+        self.tiles = None      # the Winograd input transform V, kept for the weight gradient
 
     def forward(self, x, w, b=None):
         g = _Geometry(x.shape, w.shape, *self.params)
+        if _winograd_suits(g, x):
+            y, tiles = winograd.conv3x3(_chwn(x, _winograd_geometry(x.shape, w.shape, g)), w)
+            self.winograd, self.tiles = True, tiles if self.keep_source else None
+            out = y[:, :g.OH, :g.OW]
+            if b is not None:
+                out += b.reshape(-1, 1, 1, 1)
+            return out.transpose(3, 0, 1, 2)
+        self.winograd = False
         src = _chwn(x, g)
         out = _conv_matrix(src, w.reshape(g.O, g.K), g)
         if self.keep_source and src.base is not x:
@@ -213,17 +246,42 @@ class Conv2d(Function):
 
     def backward(self, gy):
         x, w = self.inputs[:2]
-        # both gradients read gy as an (O, OH, OW, N) matrix: lay it out once for the two
-        gm = _grad_matrix(gy.data) if x.requires_grad and w.requires_grad else None
-        gx = ConvTranspose2d(self.params, x.shape, gm)(gy, w) if x.requires_grad else None
-        gw = None
-        if w.requires_grad:
-            gw = Conv2dWeightGrad(self.params, w.shape, gm, self.src)(x, gy)
-        self.src = None     # handed over once; a retained graph pads again
-        if len(self.inputs) == 2:
-            return gx, gw
-        gb = gy.sum((0, 2, 3)) if self.inputs[2].requires_grad else None
-        return gx, gw, gb
+        gb = None
+        if len(self.inputs) == 3 and self.inputs[2].requires_grad:
+            gb = gy.sum((0, 2, 3))
+        if self.winograd and not is_grad_enabled() and (self.tiles is not None
+                                                        or not w.requires_grad):
+            # first derivatives only (no create_graph): the transposed Winograd algorithm
+            gx, gw = self._winograd_backward(gy.data)
+        else:
+            # both gradients read gy as an (O, OH, OW, N) matrix: lay it out once for the two
+            gm = _grad_matrix(gy.data) if x.requires_grad and w.requires_grad else None
+            gx = ConvTranspose2d(self.params, x.shape, gm)(gy, w) if x.requires_grad else None
+            gw = None
+            if w.requires_grad:
+                gw = Conv2dWeightGrad(self.params, w.shape, gm, self.src)(x, gy)
+        self.src = self.tiles = None     # handed over once; a retained graph recomputes them
+        return (gx, gw) if len(self.inputs) == 2 else (gx, gw, gb)
+
+    def _winograd_backward(self, gy):
+        """(gx, gw) as constant Tensors (or None) from gy (N, O, OH, OW) by conv3x3_backward."""
+        x, w = self.inputs[:2]
+        g = _Geometry(x.shape, w.shape, *self.params)
+        gt = _winograd_geometry(x.shape, w.shape, g)
+        xp = backend.array_module(gy)
+        th, tw = winograd.tiles(g.OH, g.OW)
+        if (2 * th, 2 * tw) == (g.OH, g.OW):
+            gm = _grad_matrix(gy)
+        else:       # a zero row (column) below (right of) an odd output: whole tiles
+            gm = xp.zeros((g.O, 2 * th, 2 * tw, g.N), dtype=gy.dtype)
+            gm[:, :g.OH, :g.OW] = gy.transpose(1, 2, 3, 0)
+        gsrc, gw = winograd.conv3x3_backward(gm, w.data, self.tiles, x.requires_grad,
+                                             w.requires_grad)
+        gx = None
+        if gsrc is not None:
+            pt, pl = gt.padding[0], gt.padding[2]
+            gx = constant(gsrc[:, pt:pt + g.H, pl:pl + g.W].transpose(3, 0, 1, 2))
+        return gx, (constant(gw) if gw is not None else None)
 
 
 class ConvTranspose2d(Function):

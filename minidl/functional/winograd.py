@@ -45,7 +45,7 @@ its row and column parities apart, after which every slice a pass reads or write
 whole tile rows (input_grad_transform writes through such a view of its output). The work goes
 in blocks of channels (CPU_BLOCK_BYTES of scratch) so that what one pass writes is still in the
 core's cache when the next reads it. conv3x3 and conv3x3_backward
-multiply in blocks of tile rows (PRODUCT_BLOCK_BYTES) into reused buffers. On a GPU each of
+multiply in blocks of tile rows (PRODUCT_BLOCK_BYTES). On a GPU each of
 these is one block.
 
 Sizes. TH x TW tiles give a 2TH x 2TW output from a (C, 2TH+2, 2TW+2, N) padded source (``tiles``
@@ -59,7 +59,8 @@ Threads. Every transform is elementwise over the channel axes: called on a chann
 input with ``out`` the same slice of the output, it computes exactly that part of the full
 result, so a caller can split the work over threads by channel ranges (input channels for
 input_transform / input_grad_transform, output channels for output_transform /
-grad_output_transform). conv3x3 and conv3x3_backward are single-threaded compositions.
+grad_output_transform). conv3x3 and conv3x3_backward do so: with several CPU threads
+(minidl.set_num_threads), channel ranges and blocks of tile rows go to backend.parallel_map.
 """
 from .. import backend
 
@@ -353,80 +354,84 @@ def _tile_rows(xp, v, rows, th, sign):
 
 # ---------------------------------------------------------------- compositions
 def _row_blocks(array, th, bytes_per_tile_row):
-    """[(i0, i1)]: ranges of tile rows whose GEMM products take about PRODUCT_BLOCK_BYTES,
-    computed into one reused buffer (no fresh pages to fault in); on a GPU one range."""
+    """[(i0, i1)]: ranges of tile rows whose GEMM products take about PRODUCT_BLOCK_BYTES, at
+    least one per CPU thread; on a GPU one range."""
     if backend.device_of(array) != 'cpu':
         return [(0, th)]
     step = max(1, PRODUCT_BLOCK_BYTES // max(1, bytes_per_tile_row))
+    step = min(step, -(-th // backend.get_num_threads()))
     return [(i0, min(i0 + step, th)) for i0 in range(0, th, step)]
 
 
-def _buffer(xp, blocks, per_tile_row, dtype):
-    """A flat buffer for the largest block's product, or None for a single block (the product
-    is then allocated by the GEMM itself)."""
-    if len(blocks) == 1:
-        return None
-    return xp.empty(max(i1 - i0 for i0, i1 in blocks) * per_tile_row, dtype=dtype)
-
-
-def _product(a, b, buf):
-    """a @ b through backend.matmul, written into the start of ``buf`` when there is one."""
-    if buf is None:
-        return backend.matmul(a, b)
-    shape = a.shape[:-1] + b.shape[-1:]
-    size = shape[0] * shape[1] * shape[2]
-    return backend.matmul(a, b, out=buf[:size].reshape(shape))
+def _channel_parts(array, channels):
+    """One range of channels per CPU thread (one range on a GPU)."""
+    parts = backend.get_num_threads() if backend.device_of(array) == 'cpu' else 1
+    parts = max(1, min(parts, channels))
+    return [(channels * p // parts, channels * (p + 1) // parts) for p in range(parts)]
 
 
 def conv3x3(src, w):
     """3x3 cross-correlation by F(2x2, 3x3): src (C, 2TH+2, 2TW+2, N), already padded,
     w (O, C, 3, 3) -> (y, V): y (O, 2TH, 2TW, N) and the input transform V (16, C, TH, TW, N),
-    kept for conv3x3_backward. Single-threaded composition: the input transform, then per
-    block of tile rows the batched GEMM (16, O, C) @ (16, C, T_block) and the output
-    transform."""
+    kept for conv3x3_backward. The input transform by ranges of channels, then per block of
+    tile rows the batched GEMM (16, O, C) @ (16, C, T_block) and the output transform; the
+    ranges and blocks are shared among the CPU threads (backend.parallel_map)."""
     xp = backend.array_module(src)
     th, tw = _tile_counts(src)
     c, n, o = src.shape[0], src.shape[3], w.shape[0]
     if w.shape != (o, c, 3, 3):
         raise ValueError(f"conv3x3: w must be (O, {c}, 3, 3) for src {tuple(src.shape)}, "
                          f"got {tuple(w.shape)}")
-    v = input_transform(src)
+    v = xp.empty((16, c, th, tw, n), dtype=src.dtype)
+    backend.parallel_map(lambda r: input_transform(src[r[0]:r[1]], out=v[:, r[0]:r[1]]),
+                         _channel_parts(src, c), src)
     u = filter_transform(w)
     y = xp.empty((o, 2 * th, 2 * tw, n), dtype=src.dtype)
-    blocks = _row_blocks(src, th, 16 * o * tw * n * src.dtype.itemsize)
-    buf = _buffer(xp, blocks, 16 * o * tw * n, src.dtype)
     v_rows = v.reshape(16, c, th, tw * n)
-    for i0, i1 in blocks:
-        m = _product(u, v_rows[:, :, i0:i1].reshape(16, c, -1), buf)
+
+    def rows(block):
+        i0, i1 = block
+        m = backend.matmul(u, v_rows[:, :, i0:i1].reshape(16, c, -1))
         output_transform(m.reshape(16, o, i1 - i0, tw, n), y[:, 2 * i0:2 * i1])
+    backend.parallel_map(rows, _row_blocks(src, th, 16 * o * tw * n * src.dtype.itemsize), src)
     return y, v
 
 
-def conv3x3_backward(gy, w, v):
+def conv3x3_backward(gy, w, v, need_input=True, need_weight=True):
     """The adjoint of conv3x3: gy (O, 2TH, 2TW, N), w (O, C, 3, 3) and the forward's V
     (16, C, TH, TW, N) -> (gsrc, gw): gsrc (C, 2TH+2, 2TW+2, N), the gradient of the padded
-    source, and gw (O, C, 3, 3). Per block of tile rows: Gy, then dU += Gy @ V^T and
-    dV = U^T @ Gy, whose input-gradient transform adds into gsrc (neighbouring blocks share
-    two source rows)."""
+    source, and gw (O, C, 3, 3); either is None when not needed (V is only read for gw, so
+    it may be None without need_weight). Per block of tile rows: Gy, then dU += Gy @ V^T and
+    dV = U^T @ Gy, whose input-gradient transform adds into gsrc. Neighbouring blocks share
+    two source rows, so the CPU threads take every other block at a time."""
     xp = backend.array_module(gy)
-    _, c, th, tw, n = v.shape
-    o = gy.shape[0]
-    if gy.shape != (o, 2 * th, 2 * tw, n) or w.shape != (o, c, 3, 3):
-        raise ValueError(f"conv3x3_backward: gy (O, 2TH, 2TW, N) and w (O, C, 3, 3) to match "
-                         f"V {tuple(v.shape)}, got {tuple(gy.shape)} and {tuple(w.shape)}")
-    ut = filter_transform(w).transpose(0, 2, 1)    # BLAS reads the transpose in place
-    gsrc = xp.zeros((c, 2 * th + 2, 2 * tw + 2, n), dtype=gy.dtype)
+    o, c = w.shape[:2]
+    th, tw, n = gy.shape[1] // 2, gy.shape[2] // 2, gy.shape[3]
+    if gy.shape != (o, 2 * th, 2 * tw, n) or w.shape != (o, c, 3, 3) or \
+            (need_weight and v.shape != (16, c, th, tw, n)):
+        raise ValueError(f"conv3x3_backward: gy (O, 2TH, 2TW, N), w (O, C, 3, 3) and V "
+                         f"(16, C, TH, TW, N) must match, got {tuple(gy.shape)}, "
+                         f"{tuple(w.shape)} and {None if v is None else tuple(v.shape)}")
+    gsrc = None
+    if need_input:
+        ut = filter_transform(w).transpose(0, 2, 1)    # BLAS reads the transpose in place
+        gsrc = xp.zeros((c, 2 * th + 2, 2 * tw + 2, n), dtype=gy.dtype)
+    v_rows = v.reshape(16, c, th, tw * n) if need_weight else None
+
+    def rows(block):
+        i0, i1 = block
+        gm = grad_output_transform(gy[:, 2 * i0:2 * i1]).reshape(16, o, -1)
+        if need_input:
+            dv = backend.matmul(ut, gm)
+            input_grad_transform(dv.reshape(16, c, i1 - i0, tw, n), gsrc[:, 2 * i0:2 * i1 + 2])
+        if need_weight:   # this block's part of dU
+            return backend.matmul(gm, v_rows[:, :, i0:i1].reshape(16, c, -1).transpose(0, 2, 1))
     blocks = _row_blocks(gy, th, 16 * (o + c) * tw * n * gy.dtype.itemsize)
-    gbuf = _buffer(xp, blocks, 16 * o * tw * n, gy.dtype)
-    vbuf = _buffer(xp, blocks, 16 * c * tw * n, gy.dtype)
-    v_rows = v.reshape(16, c, th, tw * n)
-    du = None
-    for i0, i1 in blocks:
-        rows = i1 - i0
-        gm = None if gbuf is None else gbuf[:16 * o * rows * tw * n].reshape(16, o, rows, tw, n)
-        gm = grad_output_transform(gy[:, 2 * i0:2 * i1], out=gm).reshape(16, o, -1)
-        part = backend.matmul(gm, v_rows[:, :, i0:i1].reshape(16, c, -1).transpose(0, 2, 1))
-        du = part if du is None else xp.add(du, part, out=du)
-        dv = _product(ut, gm, vbuf)
-        input_grad_transform(dv.reshape(16, c, rows, tw, n), gsrc[:, 2 * i0:2 * i1 + 2])
+    parts = (backend.parallel_map(rows, blocks[0::2], gy)
+             + backend.parallel_map(rows, blocks[1::2], gy))
+    if not need_weight:
+        return gsrc, None
+    du = parts[0]
+    for part in parts[1:]:
+        du += part
     return gsrc, filter_grad_transform(du)
