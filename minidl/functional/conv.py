@@ -246,14 +246,13 @@ class Conv2d(Function):
 
     def backward(self, gy):
         x, w = self.inputs[:2]
-        gb = None
-        if len(self.inputs) == 3 and self.inputs[2].requires_grad:
-            gb = gy.sum((0, 2, 3))
+        want_bias = len(self.inputs) == 3 and self.inputs[2].requires_grad
         if self.winograd and not is_grad_enabled() and (self.tiles is not None
                                                         or not w.requires_grad):
             # first derivatives only (no create_graph): the transposed Winograd algorithm
-            gx, gw = self._winograd_backward(gy.data)
+            gx, gw, gb = self._winograd_backward(gy.data, want_bias)
         else:
+            gb = gy.sum((0, 2, 3)) if want_bias else None
             # both gradients read gy as an (O, OH, OW, N) matrix: lay it out once for the two
             gm = _grad_matrix(gy.data) if x.requires_grad and w.requires_grad else None
             gx = ConvTranspose2d(self.params, x.shape, gm)(gy, w) if x.requires_grad else None
@@ -263,8 +262,9 @@ class Conv2d(Function):
         self.src = self.tiles = None     # handed over once; a retained graph recomputes them
         return (gx, gw) if len(self.inputs) == 2 else (gx, gw, gb)
 
-    def _winograd_backward(self, gy):
-        """(gx, gw) as constant Tensors (or None) from gy (N, O, OH, OW) by conv3x3_backward."""
+    def _winograd_backward(self, gy, want_bias):
+        """(gx, gw, gb) as constant Tensors (or None) from gy (N, O, OH, OW) by
+        conv3x3_backward; gb summed over gy laid out as (O, OH, OW, N), contiguous rows."""
         x, w = self.inputs[:2]
         g = _Geometry(x.shape, w.shape, *self.params)
         gt = _winograd_geometry(x.shape, w.shape, g)
@@ -281,7 +281,8 @@ class Conv2d(Function):
         if gsrc is not None:
             pt, pl = gt.padding[0], gt.padding[2]
             gx = constant(gsrc[:, pt:pt + g.H, pl:pl + g.W].transpose(3, 0, 1, 2))
-        return gx, (constant(gw) if gw is not None else None)
+        gb = constant(gm.reshape(g.O, -1).sum(1)) if want_bias else None
+        return gx, (constant(gw) if gw is not None else None), gb
 
 
 class ConvTranspose2d(Function):
