@@ -39,6 +39,7 @@ from . import winograd
 WINDOW_BYTES_LIMIT = 256 * 2 ** 20   # bound on the gathered-windows buffer (bytes)
 CPU_BLOCK_BYTES = 16 * 2 ** 20       # on the CPU: blocks big enough for few GEMM calls
 FULL_CORRELATION_MIN_CHANNELS = 32  # stride-1 input gradients by full correlation from here up
+KEEP_WINDOWS_BYTES = 16 * 2 ** 20    # a forward's windows kept for the weight gradient
 WINOGRAD_MIN_CHANNELS = 64           # 3x3 stride-1 layers this wide (in and out) and with
 WINOGRAD_MIN_OUTPUTS = 16384         # this many outputs per channel (N*OH*OW) use Winograd
 
@@ -142,9 +143,11 @@ def _grad_matrix(gy):
     return backend.array_module(gy).ascontiguousarray(gy.transpose(1, 2, 3, 0))
 
 
-def _conv_matrix(src, wmat, g):
+def _conv_matrix(src, wmat, g, keep=None):
     """The (O, OH*OW*N) product of wmat (O, C/groups*KH*KW) with the windows of the padded
-    (C, Hp, Wp, N) source: gather a block of windows, one GEMM, next block."""
+    (C, Hp, Wp, N) source: gather a block of windows, one GEMM, next block. With a list
+    ``keep``, a windows matrix that is one block of at most KEEP_WINDOWS_BYTES is appended to
+    it (for the weight gradient, which would gather the same windows again)."""
     if g.pointwise:
         return _gemm(wmat, src.reshape(g.C, -1), g.groups)
     xp = backend.array_module(src)
@@ -158,6 +161,8 @@ def _conv_matrix(src, wmat, g):
             _gemm_into(wmat, cols, _block_columns(out4, block))
         else:
             _assign_block(out4, block, _gemm(wmat, cols, g.groups))
+    if keep is not None and len(blocks) == 1 and cols.nbytes <= KEEP_WINDOWS_BYTES:
+        keep.append(cols)
     return out
 
 
@@ -237,8 +242,11 @@ class Conv2d(Function):
             return out.transpose(3, 0, 1, 2)
         self.winograd = False
         src = _chwn(x, g)
-        out = _conv_matrix(src, w.reshape(g.O, g.K), g)
-        if self.keep_source and src.base is not x:
+        kept = [] if self.keep_source else None
+        out = _conv_matrix(src, w.reshape(g.O, g.K), g, kept)
+        if kept:
+            self.src = kept[0]   # the windows themselves: the weight gradient needs no gather
+        elif self.keep_source and src.base is not x:
             self.src = src     # the padded copy: the weight gradient reads it again
         if b is not None:
             out += b.reshape(-1, 1)      # in place on the fresh product
@@ -334,7 +342,9 @@ class ConvTranspose2d(Function):
 
 
 class Conv2dWeightGrad(Function):
-    """The adjoint of Conv2d in w: x, gy -> gW (O, C/groups, KH, KW) = gy @ windows(x).T."""
+    """The adjoint of Conv2d in w: x, gy -> gW (O, C/groups, KH, KW) = gy @ windows(x).T.
+    ``src``, from the forward pass: its padded (C, Hp, Wp, N) source, or its whole windows
+    matrix (2-D)."""
 
     def __init__(self, params, w_shape, gm=None, src=None):
         self.params, self.w_shape, self.gm, self.src = params, tuple(w_shape), gm, src
@@ -345,14 +355,14 @@ class Conv2dWeightGrad(Function):
         gm = _grad_matrix(gy) if self.gm is None else self.gm
         src = _chwn(x, g) if self.src is None else self.src
         self.gm = self.src = None
-        if g.pointwise:
-            blocks, view = [(0, g.OH, 0, g.N)], None
+        if g.pointwise or src.ndim == 2:     # src is (or reshapes to) the windows matrix
+            blocks, view, flat = [(0, g.OH, 0, g.N)], None, src.reshape(len(src), -1)
         else:
             view, blocks = _window_view(src, g), g.blocks(x)
             buf = xp.empty(_largest(blocks, g), dtype=x.dtype)
         gwt = None
         for block in blocks:
-            cols = src.reshape(g.C, -1) if view is None else _block_windows(view, block, buf)
+            cols = flat if view is None else _block_windows(view, block, buf)
             gblock = _grouped(_block_columns(gm, block), g.groups)
             # (C*K, m) @ (m, O): BLAS is faster this way round than gy @ cols.T
             part = backend.matmul(_grouped(cols, g.groups), gblock.swapaxes(-1, -2))
