@@ -67,7 +67,8 @@ from .. import backend
 # B^T's rows each hold two nonzeros: row a of B^T d is  d[p] + sign * d[q]  for (p, q, sign)
 _BT_ROWS = ((0, 2, -1), (1, 2, +1), (2, 1, -1), (1, 3, -1))
 CPU_BLOCK_BYTES = 2 ** 20   # scratch per channel block on the CPU: about half a core's L2
-PRODUCT_BLOCK_BYTES = 8 * 2 ** 20   # GEMM products per block of tile rows (conv3x3*), CPU
+PRODUCT_BLOCK_BYTES = 24 * 2 ** 20  # GEMM products per block of tile rows (conv3x3*), CPU:
+                                    # large GEMMs, yet below malloc's 32 MiB mmap threshold
 
 
 def tiles(oh, ow):
@@ -353,13 +354,13 @@ def _tile_rows(xp, v, rows, th, sign):
 
 
 # ---------------------------------------------------------------- compositions
-def _row_blocks(array, th, bytes_per_tile_row):
+def _row_blocks(array, th, bytes_per_tile_row, per_thread=1):
     """[(i0, i1)]: ranges of tile rows whose GEMM products take about PRODUCT_BLOCK_BYTES, at
-    least one per CPU thread; on a GPU one range."""
+    least ``per_thread`` per CPU thread; on a GPU one range."""
     if backend.device_of(array) != 'cpu':
         return [(0, th)]
     step = max(1, PRODUCT_BLOCK_BYTES // max(1, bytes_per_tile_row))
-    step = min(step, -(-th // backend.get_num_threads()))
+    step = min(step, -(-th // (per_thread * backend.get_num_threads())))
     return [(i0, min(i0 + step, th)) for i0 in range(0, th, step)]
 
 
@@ -426,7 +427,7 @@ def conv3x3_backward(gy, w, v, need_input=True, need_weight=True):
             input_grad_transform(dv.reshape(16, c, i1 - i0, tw, n), gsrc[:, 2 * i0:2 * i1 + 2])
         if need_weight:   # this block's part of dU
             return backend.matmul(gm, v_rows[:, :, i0:i1].reshape(16, c, -1).transpose(0, 2, 1))
-    blocks = _row_blocks(gy, th, 16 * (o + c) * tw * n * gy.dtype.itemsize)
+    blocks = _row_blocks(gy, th, 16 * (o + c) * tw * n * gy.dtype.itemsize, per_thread=2)
     parts = (backend.parallel_map(rows, blocks[0::2], gy)
              + backend.parallel_map(rows, blocks[1::2], gy))
     if not need_weight:
