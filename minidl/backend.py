@@ -154,6 +154,19 @@ def scatter_add(target, index, values):
 _blas = None                  # threadpoolctl's handles on NumPy's BLAS
 _workers = None               # (size, pool) of parallel_map's threads, made on first use
 _local = threading.local()    # .busy: this thread is running a piece of a parallel_map
+_lock = threading.Lock()      # guards _workers and the BLAS hold below
+_blas_hold = [0, None]        # parallel_maps running now, BLAS thread counts from before them
+
+
+def _after_fork_in_child():
+    # a forked child has none of the pool's threads: it must make its own
+    global _workers, _local, _lock
+    _workers, _local, _lock = None, threading.local(), threading.Lock()
+    _blas_hold[:] = [0, None]
+
+
+if hasattr(os, 'register_at_fork'):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _blas_libraries():
@@ -215,10 +228,7 @@ def parallel_map(fn, items, like):
         finally:
             _local.busy = False
 
-    libs = _blas_libraries()
-    before = [lib.get_num_threads() for lib in libs]
-    for lib in libs:
-        lib.set_num_threads(1)
+    _hold_blas_at_one_thread(True)
     try:
         helpers = [_worker_pool(threads - 1).submit(drain) for _ in range(threads - 1)]
         try:
@@ -229,18 +239,39 @@ def parallel_map(fn, items, like):
             if error is not None:
                 raise error
     finally:
-        for lib, n in zip(libs, before):
-            lib.set_num_threads(n)
+        _hold_blas_at_one_thread(False)
     return results
+
+
+def _hold_blas_at_one_thread(hold):
+    """Enter (hold=True) or leave a parallel_map: the first to enter sets BLAS to one thread,
+    the last to leave puts back the counts from before, whatever the order in which several
+    threads' parallel_maps overlap (meanwhile, other threads' BLAS runs on one thread too)."""
+    with _lock:
+        libs = _blas_libraries()
+        if hold:
+            if _blas_hold[0] == 0:
+                _blas_hold[1] = [lib.get_num_threads() for lib in libs]
+                for lib in libs:
+                    lib.set_num_threads(1)
+            _blas_hold[0] += 1
+        else:
+            _blas_hold[0] -= 1
+            if _blas_hold[0] == 0:
+                for lib, n in zip(libs, _blas_hold[1]):
+                    lib.set_num_threads(n)
 
 
 def _worker_pool(size):
     """A pool of at least ``size`` threads (a larger one replaces it when asked for)."""
     global _workers
-    if _workers is None or _workers[0] < size:
-        from concurrent.futures import ThreadPoolExecutor
-        _workers = (size, ThreadPoolExecutor(max_workers=size, thread_name_prefix='minidl'))
-    return _workers[1]
+    with _lock:
+        if _workers is None or _workers[0] < size:
+            from concurrent.futures import ThreadPoolExecutor
+            if _workers is not None:
+                _workers[1].shutdown(wait=False)      # its running pieces still finish
+            _workers = (size, ThreadPoolExecutor(max_workers=size, thread_name_prefix='minidl'))
+        return _workers[1]
 
 
 def matmul(a, b, out=None):
@@ -265,9 +296,10 @@ TRIM_THRESHOLD = 256 * 2 ** 20   # free memory the heap may keep at its top
 def retain_freed_memory():
     """Make glibc's malloc keep freed memory for reuse instead of returning it to the kernel
     after every step: blocks under MMAP_THRESHOLD come from its heap, which keeps up to
-    TRIM_THRESHOLD free. Applied on ``import minidl`` unless $MINIDL_RETAIN_MEMORY is 0 (the
-    setting is process-wide). Returns True when applied, False where the C library is not glibc.
-    """
+    TRIM_THRESHOLD free. Applied on ``import minidl`` unless $MINIDL_RETAIN_MEMORY is 0, false,
+    no or off. The setting is process-wide and stays for the life of the process (glibc has no
+    way back to its adaptive thresholds). Returns True when applied, False where the C library
+    is not glibc or refused it."""
     import ctypes
     try:
         if not os.confstr('CS_GNU_LIBC_VERSION'):
@@ -280,7 +312,8 @@ def retain_freed_memory():
                 and mallopt(m_trim_threshold, TRIM_THRESHOLD))
 
 
-if os.environ.get('MINIDL_RETAIN_MEMORY', '1') != '0':
+if os.environ.get('MINIDL_RETAIN_MEMORY', '1').strip().lower() not in ('0', 'false', 'no',
+                                                                       'off'):
     retain_freed_memory()
 
 

@@ -193,7 +193,7 @@ def test_blocked_equals_one_block(xs, ws, kw, limit, device, monkeypatch, grad_p
 
 
 # ---------------------------------------------------------------- dtypes, layouts, modes
-def test_float32_stays_float32(device):
+def test_float32_stays_float32(device, grad_path):
     x, w, b = _tensors(device, _rand(2, 3, 6, 6), _rand(4, 3, 3, 3, seed=1), _rand(4, seed=2),
                        dtype=mdl.float32)
     for y in (F.conv2d(x, w, b, padding=1), F.conv2d(x, w, b, stride=2),

@@ -205,6 +205,55 @@ def test_parallel_map_keeps_order_restores_blas_threads_and_raises_errors():
         mdl.set_num_threads(before)
 
 
+def test_parallel_maps_from_several_threads_put_blas_threads_back():
+    import threading
+    from minidl import backend
+    before = mdl.get_num_threads()
+    like = np.zeros(1)
+    try:
+        mdl.set_num_threads(2)
+
+        def user_thread():
+            for _ in range(200):
+                backend.parallel_map(lambda i: i, range(4), like)
+        threads = [threading.Thread(target=user_thread) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert mdl.get_num_threads() == 2
+    finally:
+        mdl.set_num_threads(before)
+
+
+@pytest.mark.skipif(not hasattr(__import__('os'), 'fork'), reason='needs os.fork')
+def test_parallel_map_works_in_a_forked_child():
+    import subprocess
+    import sys
+    import textwrap
+    code = textwrap.dedent("""
+        import os, signal
+        import numpy as np
+        import minidl as mdl
+        from minidl import backend
+        mdl.set_num_threads(2)
+        like = np.zeros(1)
+        backend.parallel_map(lambda i: i, range(4), like)      # the parent's pool exists
+        pid = os.fork()
+        if pid == 0:
+            signal.alarm(10)        # a hang would end the child here, with a signal
+            ok = backend.parallel_map(lambda i: i * 2, range(4), like) == [0, 2, 4, 6]
+            os._exit(0 if ok else 3)
+        _, status = os.waitpid(pid, 0)
+        print(status)
+    """)
+    root = __import__('os').path.dirname(__import__('os').path.dirname(__file__))
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         cwd=root, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == '0'
+
+
 def test_winograd_convolution_is_the_same_on_one_and_two_threads():
     from minidl.functional import conv as conv_module
     import minidl.functional as F

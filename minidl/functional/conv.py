@@ -23,8 +23,13 @@ gathers from it without a transposing copy. Groups are free in this layout (the 
 leads): one batched matmul over groups. The windows matrix is built and consumed in blocks of
 output rows (and of the batch, for huge inputs) so that it never exceeds WINDOW_BYTES_LIMIT; on
 the CPU blocks of CPU_BLOCK_BYTES reuse one buffer (no fresh pages to fault in) while keeping
-GEMM calls few (a threaded BLAS pays a synchronisation per call). conv1d is conv2d with a height
-of 1.
+GEMM calls few (a threaded BLAS pays a synchronisation per call). A windows matrix that is one
+block of at most KEEP_WINDOWS_BYTES is kept for the weight gradient, which would otherwise
+gather it again. conv1d is conv2d with a height of 1.
+
+Wide, large 3x3 stride-1 layers on the CPU take another route, Winograd's F(2x2, 3x3)
+(functional/winograd.py): 16 instead of 36 multiplications per 2x2 output tile, and a first
+backward that is the same algorithm transposed, reusing the forward's input transform.
 
 Double backward: Conv2d's backward is two more Functions, ConvTranspose2d (input gradient) and
 Conv2dWeightGrad (weight gradient), whose own backwards are written with the three of them.
@@ -267,7 +272,8 @@ class Conv2d(Function):
             gw = None
             if w.requires_grad:
                 gw = Conv2dWeightGrad(self.params, w.shape, gm, self.src)(x, gy)
-        self.src = self.tiles = None     # handed over once; a retained graph recomputes them
+        # handed over once: a retained graph's next backward gathers from x again (im2col)
+        self.src = self.tiles = None
         return (gx, gw) if len(self.inputs) == 2 else (gx, gw, gb)
 
     def _winograd_backward(self, gy, want_bias):
@@ -500,7 +506,8 @@ def _as_2d(x, w, stride, dilation):
 
 
 def _run(params, x, w, b):
-    # keep the padded input for the weight gradient only when one will be computed
+    # keep what the weight gradient reads again (the windows, the padded input or Winograd's
+    # input transform) only when one will be computed
     fn = Conv2d(*params, keep_source=is_grad_enabled() and w.requires_grad)
     return fn(x, w) if b is None else fn(x, w, b)
 
