@@ -67,28 +67,30 @@ def small_blocks(monkeypatch):
 
 
 # ---------------------------------------------------------------- the whole convolution
+def check_against_direct_sum(src, w, gy):
+    """conv3x3 and conv3x3_backward (both gradients, and each alone) against the direct sum."""
+    y, v = W.conv3x3(src, w)
+    np.testing.assert_allclose(y, ref_conv(src, w), rtol=1e-10, atol=1e-10)
+    rsrc, rw = ref_grads(src, w, gy)
+    gsrc, gw = W.conv3x3_backward(gy, w, v)
+    np.testing.assert_allclose(gsrc, rsrc, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(gw, rw, rtol=1e-10, atol=1e-10)
+    only_input = W.conv3x3_backward(gy, w, None, need_weight=False)
+    only_weight = W.conv3x3_backward(gy, w, v, need_input=False)
+    assert only_input[1] is None and only_weight[0] is None
+    np.testing.assert_allclose(only_input[0], rsrc, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(only_weight[1], rw, rtol=1e-10, atol=1e-10)
+
+
 @pytest.mark.parametrize('c,o,n,th,tw', SIZES)
 def test_forward_and_backward_match_the_direct_sum_float64(c, o, n, th, tw):
     rng = np.random.default_rng(100 * c + 10 * o + th)
-    src, w, gy = data(rng, c, o, n, th, tw)
-    y, v = W.conv3x3(src, w)
-    np.testing.assert_allclose(y, ref_conv(src, w), rtol=1e-10, atol=1e-10)
-    gsrc, gw = W.conv3x3_backward(gy, w, v)
-    rsrc, rw = ref_grads(src, w, gy)
-    np.testing.assert_allclose(gsrc, rsrc, rtol=1e-10, atol=1e-10)
-    np.testing.assert_allclose(gw, rw, rtol=1e-10, atol=1e-10)
+    check_against_direct_sum(*data(rng, c, o, n, th, tw))
 
 
 @pytest.mark.parametrize('c,o,n,th,tw', [(3, 4, 2, 3, 5), (9, 2, 1, 4, 1)])
 def test_many_small_blocks_give_the_same_result(small_blocks, c, o, n, th, tw):
-    rng = np.random.default_rng(7)
-    src, w, gy = data(rng, c, o, n, th, tw)
-    y, v = W.conv3x3(src, w)
-    np.testing.assert_allclose(y, ref_conv(src, w), rtol=1e-10, atol=1e-10)
-    gsrc, gw = W.conv3x3_backward(gy, w, v)
-    rsrc, rw = ref_grads(src, w, gy)
-    np.testing.assert_allclose(gsrc, rsrc, rtol=1e-10, atol=1e-10)
-    np.testing.assert_allclose(gw, rw, rtol=1e-10, atol=1e-10)
+    check_against_direct_sum(*data(np.random.default_rng(7), c, o, n, th, tw))
 
 
 @pytest.mark.parametrize('c,o,n,th,tw', [(16, 12, 4, 5, 6), (1, 3, 2, 2, 1)])
