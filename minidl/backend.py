@@ -184,7 +184,8 @@ def _blas_libraries():
 
 
 def set_num_threads(n):
-    """Use ``n`` threads in the CPU's BLAS (matrix multiplications), like torch.set_num_threads.
+    """Use ``n`` threads in the CPU's BLAS (matrix multiplications), like torch.set_num_threads;
+    parallel_map shares its work among as many.
 
     Small networks often run faster on one thread, and much faster on a busy machine, where
     BLAS threads wait on each other at every call. Uses threadpoolctl (installed with
