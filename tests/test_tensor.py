@@ -180,50 +180,49 @@ def test_get_num_threads_reports_numpys_blas_not_scipys():
             lib.set_num_threads(n)
 
 
-def test_parallel_map_keeps_order_restores_blas_threads_and_raises_errors():
-    from minidl import backend
+@pytest.fixture
+def two_threads():
+    """minidl on two CPU threads for the test, the thread count put back after it."""
     before = mdl.get_num_threads()
+    mdl.set_num_threads(2)
+    yield
+    mdl.set_num_threads(before)
+
+
+def test_parallel_map_keeps_order_restores_blas_threads_and_raises_errors(two_threads):
+    from minidl import backend
     like = np.zeros(1)
-    try:
-        mdl.set_num_threads(2)
-        seen = backend.parallel_map(lambda i: (i * i, mdl.get_num_threads()), range(7), like)
-        assert [v for v, _ in seen] == [i * i for i in range(7)]
-        assert all(n == 1 for _, n in seen)          # one BLAS thread per piece
-        assert mdl.get_num_threads() == 2            # and the count is put back
-        nested = backend.parallel_map(
-            lambda i: backend.parallel_map(lambda j: i + j, range(3), like), range(4), like)
-        assert nested == [[i + j for j in range(3)] for i in range(4)]
+    seen = backend.parallel_map(lambda i: (i * i, mdl.get_num_threads()), range(7), like)
+    assert [v for v, _ in seen] == [i * i for i in range(7)]
+    assert all(n == 1 for _, n in seen)          # one BLAS thread per piece
+    assert mdl.get_num_threads() == 2            # and the count is put back
+    nested = backend.parallel_map(
+        lambda i: backend.parallel_map(lambda j: i + j, range(3), like), range(4), like)
+    assert nested == [[i + j for j in range(3)] for i in range(4)]
 
-        def fails(i):
-            if i == 5:
-                raise KeyError('piece 5')
-            return i
-        with pytest.raises(KeyError, match='piece 5'):
-            backend.parallel_map(fails, range(8), like)
-        assert mdl.get_num_threads() == 2
-    finally:
-        mdl.set_num_threads(before)
+    def fails(i):
+        if i == 5:
+            raise KeyError('piece 5')
+        return i
+    with pytest.raises(KeyError, match='piece 5'):
+        backend.parallel_map(fails, range(8), like)
+    assert mdl.get_num_threads() == 2
 
 
-def test_parallel_maps_from_several_threads_put_blas_threads_back():
+def test_parallel_maps_from_several_threads_put_blas_threads_back(two_threads):
     import threading
     from minidl import backend
-    before = mdl.get_num_threads()
     like = np.zeros(1)
-    try:
-        mdl.set_num_threads(2)
 
-        def user_thread():
-            for _ in range(200):
-                backend.parallel_map(lambda i: i, range(4), like)
-        threads = [threading.Thread(target=user_thread) for _ in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert mdl.get_num_threads() == 2
-    finally:
-        mdl.set_num_threads(before)
+    def user_thread():
+        for _ in range(200):
+            backend.parallel_map(lambda i: i, range(4), like)
+    threads = [threading.Thread(target=user_thread) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert mdl.get_num_threads() == 2
 
 
 @pytest.mark.skipif(not hasattr(__import__('os'), 'fork'), reason='needs os.fork')
