@@ -1,0 +1,134 @@
+"""What this machine allows a NumPy framework: the limits behind the W2 and W3 figures.
+
+    python benchmarks/limits.py
+
+Prints three things, each measured here and now (medians):
+
+1. Thread hand-off: the round trip of giving an empty job to a worker thread that sleeps on a
+   lock, median and 90th percentile. On a virtual machine, waking a sleeping vCPU can take tens
+   of microseconds; a process whose two threads happen to share one vCPU sees a few
+   microseconds, but then nothing runs in parallel. Splitting array work over two threads pays
+   only for pieces that take several times the slow figure.
+2. One elementwise pass (ReLU into a preallocated output) on the largest activations of W2 and
+   W3, on one thread and split in two halves over two threads with ``parallel_map``: what
+   sharing NumPy's single-threaded loops among Python threads gains.
+3. OpenBLAS float32 GEMM rates (NumPy's matmul) on one and two threads: a large square
+   product (near the core's peak) against the shapes minidl's convolutions multiply in W2 and
+   W3, and the Winograd layer's batched products.
+
+Where (2) shows no gain at W2's size, the elementwise work of small layers stays on one core
+however minidl shares it out; (3) shows how far the products a convolution is made of fall
+short of the core's peak (the skinny ones of a few channels are bound by memory, not
+arithmetic), which is the ceiling for any im2col or Winograd code built on them.
+"""
+import os
+import statistics
+import sys
+import threading
+import time
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from minidl import backend  # noqa: E402
+
+GEMMS = {   # name -> (left shape, right shape): (M, K) @ (K, N), with a leading batch if any
+    'square 2048': ((2048, 2048), (2048, 2048)),
+    'W3 im2col forward': ((64, 576), (576, 32768)),
+    'W3 Winograd product': ((16, 64, 64), (16, 64, 6144)),
+    'W2 layer-1 forward': ((6, 25), (25, 100352)),
+    'W2 layer-1 weight grad': ((25, 100352), (100352, 6)),
+    'W2 layer-2 forward': ((16, 150), (150, 12800)),
+}
+ACTIVATIONS = {'W2 conv1 output': (128, 6, 28, 28), 'W3 output': (32, 64, 32, 32)}
+
+
+def timings(fn, repeats, warmup=5):
+    """Wall times of ``repeats`` calls of ``fn()``, in seconds."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def median_seconds(fn, repeats, warmup=5):
+    """Median wall time of ``fn()`` over ``repeats`` calls."""
+    return statistics.median(timings(fn, repeats, warmup))
+
+
+def handoff_seconds(repeats=2000):
+    """(median, 90th percentile) round trip of an empty job handed to a worker thread that
+    sleeps on a lock."""
+    go, done, stop = threading.Lock(), threading.Lock(), [False]
+    go.acquire()
+    done.acquire()
+
+    def worker():
+        while True:
+            go.acquire()
+            if stop[0]:
+                return
+            done.release()
+
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+
+    def round_trip():
+        go.release()
+        done.acquire()
+    try:
+        times = sorted(timings(round_trip, repeats))
+        return statistics.median(times), times[int(0.9 * len(times))]
+    finally:
+        stop[0] = True
+        go.release()
+        thread.join()
+
+
+def elementwise():
+    rows = []
+    for name, shape in ACTIVATIONS.items():
+        x = np.random.default_rng(0).standard_normal(shape, dtype=np.float32)
+        y, half = np.empty_like(x), shape[0] // 2
+        backend.set_num_threads(2)
+        pieces = [slice(0, half), slice(half, None)]
+        one = median_seconds(lambda: np.maximum(x, 0, out=y), 300)
+        two = median_seconds(lambda: backend.parallel_map(
+            lambda s: np.maximum(x[s], 0, out=y[s]), pieces, x), 300)
+        rows.append((f'{name} {shape}, {x.nbytes / 2 ** 20:.1f} MiB', one, two))
+    return rows
+
+
+def gemm_rates():
+    rows, rng = [], np.random.default_rng(0)
+    for name, (left, right) in GEMMS.items():
+        a = rng.standard_normal(left, dtype=np.float32)
+        b = rng.standard_normal(right, dtype=np.float32)
+        flops = 2 * np.prod(left) * right[-1]
+        rates = []
+        for threads in (1, 2):
+            with threadpool_limits(threads):
+                rates.append(flops / median_seconds(lambda: a @ b, 15, warmup=2) / 1e9)
+        rows.append((f'{name} {left} @ {right}', *rates))
+    return rows
+
+
+def main():
+    median, p90 = handoff_seconds()
+    print(f'thread hand-off, round trip of an empty job: median {median * 1e6:.1f} us, '
+          f'90th percentile {p90 * 1e6:.1f} us')
+    print('\nReLU into a preallocated output: one thread | two halves on two threads')
+    for name, one, two in elementwise():
+        print(f'  {name:40} {one * 1e6:8.1f} us | {two * 1e6:8.1f} us  ({one / two:.2f}x)')
+    print('\nOpenBLAS float32 GEMM (NumPy matmul), GFLOP/s: 1 thread | 2 threads')
+    for name, one, two in gemm_rates():
+        print(f'  {name:58} {one:6.1f} | {two:6.1f}')
+
+
+if __name__ == '__main__':
+    main()
