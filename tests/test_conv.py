@@ -180,8 +180,9 @@ def test_blocked_equals_one_block(xs, ws, kw, limit, device, monkeypatch, grad_p
     monkeypatch.setattr(conv_module, 'WINDOW_BYTES_LIMIT', 1 << 40)
     whole = run()
     tx, tw, _ = _tensors(device, x, w, None)
-    params = conv_module._parse('conv2d', tx, tw, None, kw.get('stride', 1), kw.get('padding', 0),
-                                kw.get('dilation', 1), kw.get('groups', 1), 2)
+    params = conv_module.parse_conv('conv2d', tx, tw, None, kw.get('stride', 1),
+                                    kw.get('padding', 0), kw.get('dilation', 1),
+                                    kw.get('groups', 1), 2)
     g = conv_module._Geometry(xs, ws, *params, kw.get('groups', 1))
     one_row = g.C * g.KH * g.KW * g.OW * g.N * 8
     # 'rows': blocks of one output row of the whole batch; else rows split over the batch too
@@ -344,7 +345,7 @@ def test_argument_checks_are_not_skipped_by_the_cache_of_checked_arguments():
     x, w = mdl.randn(2, 3, 6, 6), mdl.randn(4, 3, 3, 3)
     assert F.conv2d(x, w, stride=1, padding=1).shape == (2, 4, 6, 6)
     for bad in (dict(stride=True), dict(stride=(1, True)), dict(padding=1.0),
-                dict(padding=[1, -1]), dict(dilation=(1, 1.0))):
+                dict(padding=[1, -1]), dict(dilation=(1, 1.0)), dict(groups=True)):
         with pytest.raises(ValueError):
             F.conv2d(x, w, **bad)
     assert F.conv2d(x, w, padding=[1, 1]).shape == (2, 4, 6, 6)    # lists are checked too

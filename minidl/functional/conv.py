@@ -34,12 +34,11 @@ backward that is the same algorithm transposed, reusing the forward's input tran
 Double backward: Conv2d's backward is two more Functions, ConvTranspose2d (input gradient) and
 Conv2dWeightGrad (weight gradient), whose own backwards are written with the three of them.
 """
-import functools
-
 from .. import backend
 from ..autograd import Function, is_grad_enabled
-from ..tensor import Tensor, constant
+from ..tensor import constant
 from . import winograd
+from .arguments import int_tuple, parse_conv
 
 WINDOW_BYTES_LIMIT = 256 * 2 ** 20   # bound on the gathered-windows buffer (bytes)
 CPU_BLOCK_BYTES = 16 * 2 ** 20       # on the CPU: blocks big enough for few GEMM calls
@@ -383,123 +382,6 @@ class Conv2dWeightGrad(Function):
         return g_x, g_gy
 
 
-# ---------------------------------------------------------------- argument checks
-def _int_tuple(value, n, name, op):
-    """An int or a sequence of n ints as an n-tuple of ints."""
-    values = (value,) * n if isinstance(value, int) else value
-    if isinstance(value, bool) or not isinstance(values, (tuple, list)) or len(values) != n \
-            or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {value!r}")
-    return tuple(int(v) for v in values)
-
-
-def _positive(values, name, op):
-    """``values`` (a tuple) when all are positive, else a ValueError naming the argument."""
-    if any(v <= 0 for v in values):
-        shown = values if len(values) > 1 else values[0]
-        raise ValueError(f"{op}: {name} must be positive, got {name}={shown}")
-    return values
-
-
-def _check_tensors(op, x, w, b, dims):
-    """Types, ranks, devices and dtypes of input, weight and bias."""
-    spatial = ('H', 'W')[2 - dims:]
-    for name, t in (('input', x), ('weight', w), ('bias', b)):
-        if t is not None and not isinstance(t, Tensor):
-            raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
-    if x.ndim != dims + 2:
-        raise ValueError(f"{op}: expected a {dims + 2}-D input (N, C, {', '.join(spatial)}), got "
-                         f"input of shape {x.shape}")
-    if w.ndim != dims + 2:
-        raise ValueError(f"{op}: expected a {dims + 2}-D weight (out_channels, in_channels/groups"
-                         f", {', '.join('K' + s for s in spatial)}), got weight of shape {w.shape}")
-    for name, t in (('weight', w), ('bias', b)):
-        if t is None:
-            continue
-        if t.device != x.device:
-            raise RuntimeError(f"{op}: input is on {x.device} but {name} is on {t.device}; "
-                               "move them to the same device")
-        if t.dtype != x.dtype:
-            raise TypeError(f"{op}: input has dtype {x.dtype} but {name} has dtype {t.dtype}; "
-                            "they must match")
-    if x.dtype.kind != 'f':
-        raise TypeError(f"{op}: expected a floating-point input, got dtype {x.dtype}")
-
-
-def _parse(op, x, w, b, stride, padding, dilation, groups, dims, transposed=False):
-    """Check everything; return 2-D parameters (stride, (top, bottom, left, right), dilation)."""
-    _check_tensors(op, x, w, b, dims)
-    args = (op, x.shape, w.shape, None if b is None else b.shape, stride, padding, dilation,
-            groups, dims, transposed)
-    # A layer calls with the same arguments every step: plain ints, int tuples and strings are
-    # looked up (True == 1 and 1.0 == 1 as keys, so anything else is checked afresh).
-    if all(_plain(v) for v in (stride, padding, dilation, groups)):
-        return _parse_arguments(*args)
-    return _parse_arguments.__wrapped__(*args)
-
-
-def _plain(value):
-    return type(value) in (int, str) or (type(value) is tuple and
-                                          all(type(v) is int for v in value))
-
-
-@functools.lru_cache(maxsize=256)
-def _parse_arguments(op, x_shape, w_shape, b_shape, stride, padding, dilation, groups, dims,
-                     transposed):
-    """_parse's checks of everything but the tensors themselves (cached: they are pure)."""
-    stride = _positive(_int_tuple(stride, dims, 'stride', op), 'stride', op)
-    dilation = _positive(_int_tuple(dilation, dims, 'dilation', op), 'dilation', op)
-    kernel = tuple(w_shape[2:])
-    _positive(kernel, 'kernel size', op)
-    if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
-        raise ValueError(f"{op}: groups must be a positive int, got groups={groups!r}")
-    cin, cout = w_shape[1] * groups, w_shape[0]
-    if transposed:       # the weight of a transposed convolution is (C_in, C_out/groups, ...)
-        cin, cout = cout, cin
-    if x_shape[1] % groups:
-        raise ValueError(f"{op}: groups={groups} must divide in_channels={x_shape[1]}")
-    if cout % groups:
-        raise ValueError(f"{op}: groups={groups} must divide out_channels={cout} (weight of "
-                         f"shape {w_shape})")
-    if x_shape[1] != cin:
-        raise ValueError(f"{op}: weight of shape {w_shape} with groups={groups} expects input "
-                         f"with {cin} channels, got input of shape {x_shape} ({x_shape[1]} "
-                         "channels)")
-    if b_shape is not None and b_shape != (cout,):
-        raise ValueError(f"{op}: expected bias of shape ({cout},), got {b_shape}")
-    if isinstance(padding, str):
-        if padding == 'valid':
-            padding = 0
-        elif padding != 'same' or transposed:
-            choices = "'valid'" if transposed else "'valid', 'same'"
-            raise ValueError(f"{op}: invalid padding string {padding!r}, should be one of "
-                             f"{{{choices}}}")
-        elif any(s != 1 for s in stride):
-            raise ValueError(f"{op}: padding='same' is not supported for strided convolutions "
-                             f"(stride={stride})")
-        else:   # PyTorch's rule: total d*(k-1), the odd pixel goes to the right/bottom
-            pads = []
-            for d, k in zip(dilation, kernel):
-                total = d * (k - 1)
-                pads.append((total // 2, total - total // 2))
-            return stride, _four(pads, dims), dilation
-    padding = _int_tuple(padding, dims, 'padding', op)
-    if any(p < 0 for p in padding):
-        raise ValueError(f"{op}: padding must be non-negative, got padding={padding}")
-    spatial = tuple(x_shape[2:])
-    dilated = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
-    padded = tuple(n + 2 * p for n, p in zip(spatial, padding))
-    if not transposed and any(k > n for k, n in zip(dilated, padded)):
-        raise ValueError(f"{op}: kernel size {kernel} (dilated: {dilated}) is larger than the "
-                         f"padded input size {padded} (input {spatial}, padding {padding})")
-    return stride, _four([(p, p) for p in padding], dims), dilation
-
-
-def _four(pads, dims):
-    """Per-dimension (before, after) pads as (top, bottom, left, right) of a 2-D convolution."""
-    return ((0, 0) + pads[0]) if dims == 1 else pads[0] + pads[1]
-
-
 def _as_2d(x, w, stride, dilation):
     """conv1d as conv2d with height 1: (N, C, L) -> (N, C, 1, L)."""
     return (x.unsqueeze(2), w.unsqueeze(2), (1,) + stride, (1,) + dilation)
@@ -519,8 +401,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     OH = (H + pad_top + pad_bottom - dilation*(KH-1) - 1) // stride + 1 (likewise OW).
     stride, dilation: int or (h, w); padding: int, (h, w), 'valid' or 'same' (stride 1 only).
     """
-    stride, padding, dilation = _parse('conv2d', input, weight, bias, stride, padding, dilation,
-                                       groups, 2)
+    stride, padding, dilation = parse_conv('conv2d', input, weight, bias, stride, padding,
+                                           dilation, groups, 2)
     return _run((stride, padding, dilation, groups), input, weight, bias)
 
 
@@ -528,16 +410,16 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution: input (N, C_in, L), weight (C_out, C_in/groups, K), bias (C_out,) ->
     (N, C_out, OL), OL = (L + 2*padding - dilation*(K-1) - 1) // stride + 1. Computed as
     conv2d with a height of 1."""
-    stride, padding, dilation = _parse('conv1d', input, weight, bias, stride, padding, dilation,
-                                       groups, 1)
+    stride, padding, dilation = parse_conv('conv1d', input, weight, bias, stride, padding,
+                                           dilation, groups, 1)
     x, w, stride, dilation = _as_2d(input, weight, stride, dilation)
     return _run((stride, padding, dilation, groups), x, w, bias).squeeze(2)
 
 
 def _transposed(op, input, weight, bias, stride, padding, output_padding, groups, dilation, dims):
-    stride, padding, dilation = _parse(op, input, weight, bias, stride, padding, dilation, groups,
-                                       dims, transposed=True)
-    out_pad = _int_tuple(output_padding, dims, 'output_padding', op)
+    stride, padding, dilation = parse_conv(op, input, weight, bias, stride, padding, dilation,
+                                           groups, dims, transposed=True)
+    out_pad = int_tuple(output_padding, dims, 'output_padding', op)
     for op_, s, d in zip(out_pad, stride, dilation):
         if op_ < 0 or (op_ >= s and op_ >= d):
             raise ValueError(f"{op}: output_padding must be non-negative and smaller than either "

@@ -15,13 +15,12 @@ the 2-D ones with a height of 1.
 Results keep the memory order of the input (a convolution's output is laid out (C, H, W, N)),
 so the next layer reads them without a transposing copy.
 """
-import functools
 import math
 
 from .. import backend
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
-from .conv import _int_tuple, _plain, _positive
+from .arguments import checked_once, int_tuple, positive
 
 
 # ---------------------------------------------------------------- geometry and helpers
@@ -249,22 +248,17 @@ def _check_input(op, x, dims):
 def _make_pool(op, x, kernel_size, stride, padding, dilation, ceil_mode, dims):
     """Validate the arguments; return a 2-D _Pool (1-D ops get a kernel height of 1)."""
     _check_input(op, x, dims)
-    args = (op, x.shape, kernel_size, stride, padding, dilation, ceil_mode, dims)
-    # a layer calls with the same arguments every step: look plain ones up (see conv._plain)
-    if all(_plain(v) for v in (kernel_size, padding, dilation)) and \
-            (stride is None or _plain(stride)) and type(ceil_mode) is bool:
-        return _pool_for(*args)
-    return _pool_for.__wrapped__(*args)
+    return _pool_for(op, x.shape, kernel_size, stride, padding, dilation, ceil_mode, dims)
 
 
-@functools.lru_cache(maxsize=256)
+@checked_once
 def _pool_for(op, shape, kernel_size, stride, padding, dilation, ceil_mode, dims):
-    """_make_pool's checks of everything but the tensor itself (cached: they are pure)."""
-    kernel = _positive(_int_tuple(kernel_size, dims, 'kernel_size', op), 'kernel_size', op)
+    """_make_pool's checks of everything but the tensor itself."""
+    kernel = positive(int_tuple(kernel_size, dims, 'kernel_size', op), 'kernel_size', op)
     stride = kernel if stride is None or stride == () or stride == [] else \
-        _positive(_int_tuple(stride, dims, 'stride', op), 'stride', op)
-    padding = _int_tuple(padding, dims, 'padding', op)
-    dilation = _positive(_int_tuple(dilation, dims, 'dilation', op), 'dilation', op)
+        positive(int_tuple(stride, dims, 'stride', op), 'stride', op)
+    padding = int_tuple(padding, dims, 'padding', op)
+    dilation = positive(int_tuple(dilation, dims, 'dilation', op), 'dilation', op)
     if any(p < 0 for p in padding):
         raise ValueError(f"{op}: padding must be non-negative, got padding={padding}")
     if any(p > k // 2 for p, k in zip(padding, kernel)):
@@ -365,7 +359,7 @@ def _adaptive_avg(op, dims, input, output_size):
         raise ValueError(f"{op}: output_size must be an int or a tuple of {dims}, got "
                          f"{output_size!r}")
     sizes = tuple(n if s is None else s for s, n in zip(sizes, input.shape[2:]))
-    _positive(tuple(int(s) for s in sizes), 'output_size', op)
+    positive(tuple(int(s) for s in sizes), 'output_size', op)
     x = _as_2d(input, dims)
     out = (1,) + sizes if dims == 1 else sizes
     (h, w), (oh, ow) = x.shape[2:], out
