@@ -11,7 +11,8 @@ torch.set_num_threads.
 
 Workloads: W1 digits CNN epoch (Adam, batch 64), W2 LeNet-5 training step (batch 128),
 W3 Conv2d(64, 64, 3, padding=1) forward+backward on (32, 64, 32, 32) with GFLOP/s against NumPy
-matmul on the same GEMM shapes, W4 per-op overhead of a + b on (8,) tensors. Each framework runs
+matmul on the same GEMM shapes (each in NumPy's faster operand order, into preallocated
+outputs), W4 per-op overhead of a + b on (8,) tensors. Each framework runs
 in a fresh process of its own, one after the other (so no thread pool spins against another),
 which also gives its peak resident memory (reported for W2 and W3).
 """

@@ -191,15 +191,35 @@ W3_FLOPS = 3 * 2 * (32 * 32 * 32) * 64 * (64 * 9)   # forward + grad input + gra
 
 
 def numpy_w3_gemms(device):
-    """The three GEMMs of W3 (forward, grad weight, grad input) as plain NumPy matmuls."""
+    """The three GEMMs of W3 (forward, grad weight, grad input) as plain NumPy matmuls into
+    preallocated outputs (no page faults of fresh 8-75 MB results in the timing), each in
+    whichever of its two operand orders NumPy multiplies faster here: (O, K) @ (K, P) as
+    minidl's im2col lays them out, or the transposed (P, K) @ (K, O). OpenBLAS's rate differs by
+    up to 1.4x between the two, and the reference should be NumPy's best."""
+    import time
     rng = np.random.default_rng(0)
-    rows, inner, cout = 32 * 32 * 32, 64 * 9, 64
-    cols = rng.standard_normal((rows, inner), dtype=np.float32)
-    w = rng.standard_normal((inner, cout), dtype=np.float32)
-    gy = rng.standard_normal((rows, cout), dtype=np.float32)
+    pixels, inner, cout = 32 * 32 * 32, 64 * 9, 64
+    cols = rng.standard_normal((inner, pixels), dtype=np.float32)     # windows matrix
+    w = rng.standard_normal((cout, inner), dtype=np.float32)
+    gy = rng.standard_normal((cout, pixels), dtype=np.float32)
+    cols_t, w_t, gy_t = (np.ascontiguousarray(a.T) for a in (cols, w, gy))
+    pairs = [((w, cols), (cols_t, w_t)),        # forward: y = W @ cols
+             ((cols, gy_t), (gy, cols_t)),      # grad weight: gW.T = cols @ gy.T
+             ((w_t, gy), (gy_t, w))]            # grad input: gcols = W.T @ gy
+
+    def product(a, b):
+        out = np.empty((a.shape[0], b.shape[1]), dtype=np.float32)
+        return lambda: np.matmul(a, b, out=out)
+
+    def seconds(run):
+        run()
+        start = time.perf_counter()
+        for _ in range(3):
+            run()
+        return time.perf_counter() - start
+    fastest = [min((product(*one), product(*other)), key=seconds) for one, other in pairs]
 
     def step():
-        cols @ w
-        gy.T @ cols
-        gy @ w.T
+        for run in fastest:
+            run()
     return step
