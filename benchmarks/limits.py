@@ -4,17 +4,16 @@
 
 Prints three things, each measured here and now (medians):
 
-1. Thread hand-off: the round trip of giving an empty job to a worker thread that sleeps on a
-   lock, median and 90th percentile. On a virtual machine, waking a sleeping vCPU can take tens
-   of microseconds; a process whose two threads happen to share one vCPU sees a few
-   microseconds, but then nothing runs in parallel. Splitting array work over two threads pays
-   only for pieces that take several times the slow figure.
+1. The cost of sharing out work: ``backend.parallel_map`` of two empty items over two threads
+   (waking the pool's helper thread and waiting for it), median and 90th percentile. Splitting
+   array work over two threads pays only for pieces that take several times this.
 2. One elementwise pass (ReLU into a preallocated output) on the largest activations of W2 and
    W3, on one thread and split in two halves over two threads with ``parallel_map``: what
    sharing NumPy's single-threaded loops among Python threads gains.
 3. OpenBLAS float32 GEMM rates (NumPy's matmul) on one and two threads: a large square
    product (near the core's peak) against the shapes minidl's convolutions multiply in W2 and
-   W3, and the Winograd layer's batched products.
+   W3, and the Winograd layer's batched products (which minidl, on two threads, runs as
+   blocks on one BLAS thread each: that row's two-thread figure is plain BLAS threading).
 
 Where (2) shows no gain at W2's size, the elementwise work of small layers stays on one core
 however minidl shares it out; (3) shows how far the products a convolution is made of fall
@@ -24,7 +23,6 @@ arithmetic), which is the ceiling for any im2col or Winograd code built on them.
 import os
 import statistics
 import sys
-import threading
 import time
 
 import numpy as np
@@ -61,33 +59,12 @@ def median_seconds(fn, repeats, warmup=5):
     return statistics.median(timings(fn, repeats, warmup))
 
 
-def handoff_seconds(repeats=2000):
-    """(median, 90th percentile) round trip of an empty job handed to a worker thread that
-    sleeps on a lock."""
-    go, done, stop = threading.Lock(), threading.Lock(), [False]
-    go.acquire()
-    done.acquire()
-
-    def worker():
-        while True:
-            go.acquire()
-            if stop[0]:
-                return
-            done.release()
-
-    thread = threading.Thread(target=worker, daemon=True)
-    thread.start()
-
-    def round_trip():
-        go.release()
-        done.acquire()
-    try:
-        times = sorted(timings(round_trip, repeats))
-        return statistics.median(times), times[int(0.9 * len(times))]
-    finally:
-        stop[0] = True
-        go.release()
-        thread.join()
+def sharing_seconds(repeats=2000):
+    """(median, 90th percentile) seconds of backend.parallel_map over two empty items."""
+    nothing = np.zeros(1)
+    times = sorted(timings(lambda: backend.parallel_map(lambda item: None, [0, 1], nothing),
+                           repeats))
+    return statistics.median(times), times[int(0.9 * len(times))]
 
 
 def elementwise():
@@ -95,7 +72,6 @@ def elementwise():
     for name, shape in ACTIVATIONS.items():
         x = np.random.default_rng(0).standard_normal(shape, dtype=np.float32)
         y, half = np.empty_like(x), shape[0] // 2
-        backend.set_num_threads(2)
         pieces = [slice(0, half), slice(half, None)]
         one = median_seconds(lambda: np.maximum(x, 0, out=y), 300)
         two = median_seconds(lambda: backend.parallel_map(
@@ -119,9 +95,10 @@ def gemm_rates():
 
 
 def main():
-    median, p90 = handoff_seconds()
-    print(f'thread hand-off, round trip of an empty job: median {median * 1e6:.1f} us, '
-          f'90th percentile {p90 * 1e6:.1f} us')
+    backend.set_num_threads(2)      # parallel_map's pool; gemm_rates sets BLAS's own limits
+    median, p90 = sharing_seconds()
+    print(f'backend.parallel_map of two empty items on two threads: median {median * 1e6:.1f} '
+          f'us, 90th percentile {p90 * 1e6:.1f} us')
     print('\nReLU into a preallocated output: one thread | two halves on two threads')
     for name, one, two in elementwise():
         print(f'  {name:40} {one * 1e6:8.1f} us | {two * 1e6:8.1f} us  ({one / two:.2f}x)')

@@ -32,7 +32,8 @@ def checked_once(check):
     """``check``, a pure function of its arguments, behind a cache: a layer calls with the same
     arguments every step, so they are checked once. As cache keys 1 == 1.0 == True, so only
     exact ints, bools, strings, None (told apart by type) and tuples of exact ints are looked
-    up; anything else (a float stride, a tuple holding True) is checked afresh, and rejected."""
+    up; anything else (a list, a float, a tuple holding True or a NumPy int) is checked afresh
+    every call, which accepts or rejects it as the check says."""
     cached = functools.lru_cache(maxsize=256, typed=True)(check)
 
     @functools.wraps(check)
