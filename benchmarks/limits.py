@@ -4,7 +4,7 @@
 
 Prints three things, each measured here and now (medians):
 
-1. The cost of sharing out work: ``backend.parallel_map`` of two empty items over two threads
+1. The cost of sharing out work: ``cpu.parallel_map`` of two empty items over two threads
    (waking the pool's helper thread and waiting for it), median and 90th percentile. Splitting
    array work over two threads pays only for pieces that take several times this.
 2. One elementwise pass (ReLU into a preallocated output) on the largest activations of W2 and
@@ -29,7 +29,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from minidl import backend  # noqa: E402
+from minidl import backend, cpu  # noqa: E402
 
 GEMMS = {   # name -> (left shape, right shape): (M, K) @ (K, N), with a leading batch if any
     'square 2048': ((2048, 2048), (2048, 2048)),
@@ -60,9 +60,9 @@ def median_seconds(fn, repeats, warmup=5):
 
 
 def sharing_seconds(repeats=2000):
-    """(median, 90th percentile) seconds of backend.parallel_map over two empty items."""
+    """(median, 90th percentile) seconds of cpu.parallel_map over two empty items."""
     nothing = np.zeros(1)
-    times = sorted(timings(lambda: backend.parallel_map(lambda item: None, [0, 1], nothing),
+    times = sorted(timings(lambda: cpu.parallel_map(lambda item: None, [0, 1], nothing),
                            repeats))
     return statistics.median(times), times[int(0.9 * len(times))]
 
@@ -74,7 +74,7 @@ def elementwise():
         y, half = np.empty_like(x), shape[0] // 2
         pieces = [slice(0, half), slice(half, None)]
         one = median_seconds(lambda: np.maximum(x, 0, out=y), 300)
-        two = median_seconds(lambda: backend.parallel_map(
+        two = median_seconds(lambda: cpu.parallel_map(
             lambda s: np.maximum(x[s], 0, out=y[s]), pieces, x), 300)
         rows.append((f'{name} {shape}, {x.nbytes / 2 ** 20:.1f} MiB', one, two))
     return rows
@@ -95,9 +95,9 @@ def gemm_rates():
 
 
 def main():
-    backend.set_num_threads(2)      # parallel_map's pool; gemm_rates sets BLAS's own limits
+    cpu.set_num_threads(2)      # parallel_map's pool; gemm_rates sets BLAS's own limits
     median, p90 = sharing_seconds()
-    print(f'backend.parallel_map of two empty items on two threads: median {median * 1e6:.1f} '
+    print(f'cpu.parallel_map of two empty items on two threads: median {median * 1e6:.1f} '
           f'us, 90th percentile {p90 * 1e6:.1f} us')
     print('\nReLU into a preallocated output: one thread | two halves on two threads')
     for name, one, two in elementwise():

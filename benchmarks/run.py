@@ -117,7 +117,7 @@ def run_timed(name, threads, repeats, device):
         if framework == 'numpy-gemm' and device != 'cpu':
             continue
         # PyTorch runs as its users run it: W1 loads its data through minidl.datasets, whose
-        # import would otherwise also tune this process's malloc (backend.retain_freed_memory)
+        # import would otherwise also tune this process's malloc (cpu.retain_freed_memory)
         env = dict(os.environ, MINIDL_RETAIN_MEMORY='0') if 'pytorch' in framework else None
         out = subprocess.run([sys.executable, os.path.abspath(__file__), '--child', name,
                               framework, str(threads), str(repeats), device],

@@ -88,7 +88,7 @@ def minidl_w3(device):
         layer.zero_grad()
         x.grad = None
         layer(x).backward(upstream)
-        return float(x.grad.data[0, 0, 0, 0])
+        return float(x.grad.array[0, 0, 0, 0])
     return step
 
 

@@ -35,7 +35,7 @@ PLOT_HINT = "--plot needs matplotlib, which is not installed: pip install -e .[p
 
 def show(values):
     """A tensor or array as text, integers without a trailing '.0'."""
-    array = mdl.backend.to_numpy(values.data if isinstance(values, mdl.Tensor) else values)
+    array = mdl.backend.to_numpy(values.array if isinstance(values, mdl.Tensor) else values)
     return np.array2string(np.asarray(array, dtype=np.float64), separator=' ',
                            formatter={'float_kind': lambda v: f'{v + 0:g}'})
 
@@ -45,7 +45,7 @@ def indent(text, prefix='    '):
 
 
 def numpy_of(t):
-    return mdl.backend.to_numpy(t.data).astype(np.float64)
+    return mdl.backend.to_numpy(t.array).astype(np.float64)
 
 
 # ---------------------------------------------------------------- 1. one dimension

@@ -5,11 +5,11 @@
     (x * x).sum().backward()
     x.grad                     # 2 * x
 """
-from . import backend, cuda
-from .autograd import Function, enable_grad, grad, is_grad_enabled, no_grad
-from .backend import (bool_, default_device, float16, float32, float64, get_num_threads,
-                      get_rng_state, int8, int16, int32, int64, manual_seed, set_default_device,
-                      set_num_threads, set_rng_state, uint8)
+from . import backend, cpu, cuda
+from .autograd import Function, enable_grad, grad, is_grad_enabled, no_grad, set_grad_enabled
+from .backend import (bool_, default_device, float16, float32, float64, get_rng_state, int8,
+                      int16, int32, int64, manual_seed, set_default_device, set_rng_state, uint8)
+from .cpu import get_num_threads, set_num_threads
 from .creation import (arange, empty, eye, from_numpy, full, full_like, linspace, normal, ones,
                        ones_like, rand, randint, randn, randperm, tensor, uniform, zeros,
                        zeros_like)
@@ -19,6 +19,7 @@ from .ops import (abs, amax, amin, argmax, argmin, broadcast_to, cat, clip, conc
                   permute, reshape, sigmoid, sin, split, sqrt, squeeze, stack, std, sum, tanh,
                   transpose, unsqueeze, var, where)
 from .tensor import Tensor
+from . import ops  # noqa: F401  (gives Tensor its operators and methods)
 
 clamp = clip
 

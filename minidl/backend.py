@@ -1,11 +1,16 @@
-"""The one place that knows NumPy from CuPy: array modules, devices, transfers and random numbers.
+"""The one place that knows NumPy from CuPy: which array module, which device, how arrays move
+between devices, and which random generator.
 
-Everything else in minidl asks this module for its array module (``array_module(x)`` or
+Array math anywhere in minidl takes its array module from here (``array_module(x)`` or
 ``module_for(device)``), so the same code runs on the CPU (NumPy) and on an NVIDIA GPU (CuPy).
-CuPy is imported lazily: ``import minidl`` never needs it.
+CuPy is imported lazily: ``import minidl`` never needs it. Where NumPy and CuPy differ (random
+generators, 0-d results, ``scatter_add``, ``erf``), the difference is handled here, once.
+
+Who imports NumPy by name: this module, and modules that work on the host only by nature
+(``io``: files; ``datasets``, ``data``: host-side loading and shuffling; ``gradcheck``: float64
+finite differences summed on the host). Everything else asks this module.
 """
 import os
-import threading
 
 import numpy
 
@@ -26,11 +31,7 @@ BOOL_TYPES = (bool, numpy.bool_)         # for isinstance: Python and NumPy bool
 SCALAR_TYPES = numpy.generic             # the base class of every NumPy scalar (has .item())
 
 
-def host_array(value):
-    """A small host-side NumPy array from Python data (a list, a number), e.g. to read its shape
-    and dtype; not for array math."""
-    return numpy.asarray(value)
-
+# ---------------------------------------------------------------- CuPy, when it is there
 _cupy = None          # the cupy module once imported, False when it cannot be imported
 _cupy_error = None    # why it could not be imported
 
@@ -49,18 +50,16 @@ def _import_cupy():
 
 def cuda_is_available():
     """True when CuPy imports and sees at least one CUDA device."""
-    cp = _import_cupy()
-    if cp is None:
-        return False
-    try:
-        return cp.cuda.runtime.getDeviceCount() > 0
-    except Exception:
-        return False
+    return cuda_device_count() > 0
 
 
 def cuda_device_count():
     """Number of CUDA devices CuPy sees (0 without CuPy)."""
-    return _import_cupy().cuda.runtime.getDeviceCount() if cuda_is_available() else 0
+    cp = _import_cupy()
+    try:
+        return cp.cuda.runtime.getDeviceCount() if cp is not None else 0
+    except Exception:       # CuPy without a working driver raises here
+        return 0
 
 
 def _require_cuda(device):
@@ -70,56 +69,73 @@ def _require_cuda(device):
             f"device {device!r} needs CuPy, which could not be imported ({_cupy_error}). "
             "Install it with the extra that matches your CUDA toolkit: "
             "pip install -e .[cuda12] (CUDA 12) or pip install -e .[cuda13] (CUDA 13)")
-    if not cuda_is_available():
+    index = int(device[5:])
+    if index >= cuda_device_count():
         raise RuntimeError(
-            f"device {device!r} was asked for, CuPy is installed, but no CUDA device is visible "
-            "(check the NVIDIA driver, nvidia-smi and CUDA_VISIBLE_DEVICES), or use device='cpu'")
+            f"device {device!r} was asked for, but CuPy sees {cuda_device_count()} CUDA "
+            "device(s) (check the NVIDIA driver, nvidia-smi and CUDA_VISIBLE_DEVICES), or use "
+            "device='cpu'")
     return cp
 
 
+# ---------------------------------------------------------------- arrays and devices
 def canonical_device(device):
-    """Normalise a device spec ('cpu', 'cuda', 'cuda:1', 'gpu') to 'cpu' or 'cuda:N'."""
+    """Normalise a device spec ('cpu', 'cuda', 'cuda:1', a ``minidl.device``) to 'cpu' or
+    'cuda:N'; None means the default device."""
     if device is None:
         return default_device()
-    if not isinstance(device, str):
-        device = str(device)
-    name = device.strip().lower()
+    name = str(device).strip().lower()
     if name == 'cpu':
         return 'cpu'
-    if name in ('cuda', 'gpu'):
+    if name == 'cuda':
         return 'cuda:0'
     if name.startswith('cuda:') and name[5:].isdigit():
-        return name
+        return f'cuda:{int(name[5:])}'
     raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {device!r}")
 
 
 def module_for(device):
     """The array module (numpy or cupy) that holds arrays on ``device``."""
     device = canonical_device(device)
-    if device == 'cpu':
-        return numpy
-    return _require_cuda(device)
+    return numpy if device == 'cpu' else _require_cuda(device)
+
+
+def is_array(value):
+    """True for a NumPy array or scalar, or a CuPy array."""
+    return isinstance(value, (numpy.ndarray, numpy.generic)) or (
+        _cupy and isinstance(value, _cupy.ndarray))
 
 
 def array_module(array):
     """The array module of ``array``: numpy for NumPy arrays and scalars, cupy for CuPy arrays."""
-    if type(array) is numpy.ndarray or _cupy is None or _cupy is False:
+    if type(array) is NDARRAY or not _cupy:
         return numpy
     return _cupy if isinstance(array, _cupy.ndarray) else numpy
 
 
-def ensure_array(value):
-    """``value`` as an array: NumPy reductions return scalars, which become 0-d arrays."""
-    if isinstance(value, numpy.generic):
+def device_of(array):
+    """'cpu' for a NumPy array (of any ndarray subclass), 'cuda:N' for a CuPy array on GPU N."""
+    if array_module(array) is numpy:
+        return 'cpu'
+    return f'cuda:{array.device.id}'
+
+
+def plain_array(value):
+    """``value`` (an array or NumPy scalar) as a plain array: an ndarray subclass such as
+    ``np.memmap`` becomes an ndarray view of the same memory, a scalar a 0-d array."""
+    if isinstance(value, (numpy.ndarray, numpy.generic)):
         return numpy.asarray(value)
     return value
 
 
-def device_of(array):
-    """'cpu' for a NumPy array, 'cuda:N' for a CuPy array on GPU N."""
-    if array_module(array) is numpy:
-        return 'cpu'
-    return f'cuda:{array.device.id}'
+def host_array(value):
+    """A host (NumPy) array from Python data (a number, a nested list), copied only if needed."""
+    return numpy.asarray(value)
+
+
+def shares_memory(a, b):
+    """True when arrays ``a`` and ``b`` are views of the same memory."""
+    return (a if a.base is None else a.base) is (b if b.base is None else b.base)
 
 
 def to_device(array, device):
@@ -139,10 +155,15 @@ def to_numpy(array):
     return array if array_module(array) is numpy else array.get()
 
 
+def format_array(array, prefix):
+    """The values as text, as NumPy prints them (copied to the host first)."""
+    return numpy.array2string(to_numpy(array), separator=', ', precision=4, prefix=prefix)
+
+
+# ---------------------------------------------------------------- operations that differ
 def scatter_add(target, index, values):
     """target[index] += values, with repeated indices accumulating (unbuffered), in place."""
-    xp = array_module(target)
-    if xp is numpy:
+    if array_module(target) is numpy:
         numpy.add.at(target, index, values)
     else:
         import cupyx
@@ -150,172 +171,21 @@ def scatter_add(target, index, values):
     return target
 
 
-# ---------------------------------------------------------------- CPU threads
-_blas = None                  # threadpoolctl's handles on NumPy's BLAS
-_workers = None               # (size, pool) of parallel_map's threads, made on first use
-_local = threading.local()    # .busy: this thread is running a piece of a parallel_map
-_lock = threading.Lock()      # guards _workers and the BLAS hold below
-_blas_hold = [0, None]        # parallel_maps running now, BLAS thread counts from before them
-
-
-def _after_fork_in_child():
-    # a forked child has none of the pool's threads: it must make its own
-    global _workers, _local, _lock
-    _workers, _local, _lock = None, threading.local(), threading.Lock()
-    _blas_hold[:] = [0, None]
-
-
-if hasattr(os, 'register_at_fork'):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-def _blas_libraries():
-    """threadpoolctl's handles on NumPy's BLAS: the one inside NumPy's wheel when there is one
-    (SciPy brings another, whose thread count does not matter to minidl), else every BLAS."""
-    global _blas
-    if _blas is None:
-        from threadpoolctl import ThreadpoolController
-        libs = ThreadpoolController().select(user_api='blas').lib_controllers
-        home = os.path.dirname(os.path.dirname(numpy.__file__))
-        numpys = [lib for lib in libs if lib.filepath.startswith(
-            (os.path.join(home, 'numpy') + os.sep, os.path.join(home, 'numpy.libs') + os.sep))]
-        _blas = numpys or libs
-    return _blas
-
-
-def set_num_threads(n):
-    """Use ``n`` threads in the CPU's BLAS (matrix multiplications), like torch.set_num_threads;
-    parallel_map shares its work among as many.
-
-    Small networks often run faster on one thread, and much faster on a busy machine, where
-    BLAS threads wait on each other at every call. Uses threadpoolctl (installed with
-    scikit-learn)."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"set_num_threads: n must be a positive int, got {n!r}")
-    from threadpoolctl import threadpool_limits
-    threadpool_limits(limits=n, user_api='blas')
-
-
-def get_num_threads():
-    """The number of threads minidl uses on the CPU (NumPy's BLAS's thread count)."""
-    counts = [lib.get_num_threads() for lib in _blas_libraries()]
-    return max(counts) if counts else 1
-
-
-def parallel_map(fn, items, like):
-    """[fn(item) for item in items], the items shared out among get_num_threads() CPU threads
-    when ``like`` is a NumPy array (one after another for CuPy, whose kernels run on the GPU).
-
-    For work in pieces of a millisecond or more (a thread hand-off costs tens of
-    microseconds): NumPy releases the GIL in its loops and in BLAS, so pieces of one array
-    operation run on every core at once, the elementwise passes that BLAS threads never touch
-    included. Meanwhile BLAS runs one thread per piece: pieces that each asked a multithreaded
-    BLAS for every core would wait on each other, and its idle threads spin on the cores the
-    pieces need. The calling thread takes pieces too; a parallel_map inside a piece runs its
-    items one after another."""
-    items = list(items)
-    threads = 1
-    if not getattr(_local, 'busy', False) and isinstance(like, NDARRAY) and len(items) > 1:
-        threads = min(len(items), get_num_threads())
-    if threads < 2:
-        return [fn(item) for item in items]
-    results, order = [None] * len(items), iter(range(len(items)))
-
-    def drain():      # take the next item until none is left (next() on an iterator is atomic)
-        _local.busy = True
-        try:
-            for i in order:
-                results[i] = fn(items[i])
-        finally:
-            _local.busy = False
-
-    _hold_blas_at_one_thread(True)
-    try:
-        helpers = [_worker_pool(threads - 1).submit(drain) for _ in range(threads - 1)]
-        try:
-            drain()
-        finally:
-            errors = [h.exception() for h in helpers]    # waits for every helper
-        for error in errors:
-            if error is not None:
-                raise error
-    finally:
-        _hold_blas_at_one_thread(False)
-    return results
-
-
-def _hold_blas_at_one_thread(hold):
-    """Enter (hold=True) or leave a parallel_map: the first to enter sets BLAS to one thread,
-    the last to leave puts back the counts from before, whatever the order in which several
-    threads' parallel_maps overlap (meanwhile, other threads' BLAS runs on one thread too)."""
-    with _lock:
-        libs = _blas_libraries()
-        if hold:
-            if _blas_hold[0] == 0:
-                _blas_hold[1] = [lib.get_num_threads() for lib in libs]
-                for lib in libs:
-                    lib.set_num_threads(1)
-            _blas_hold[0] += 1
-        else:
-            _blas_hold[0] -= 1
-            if _blas_hold[0] == 0:
-                for lib, n in zip(libs, _blas_hold[1]):
-                    lib.set_num_threads(n)
-
-
-def _worker_pool(size):
-    """A pool of at least ``size`` threads (a larger one replaces it when asked for)."""
-    global _workers
-    with _lock:
-        if _workers is None or _workers[0] < size:
-            from concurrent.futures import ThreadPoolExecutor
-            if _workers is not None:
-                _workers[1].shutdown(wait=False)      # its running pieces still finish
-            _workers = (size, ThreadPoolExecutor(max_workers=size, thread_name_prefix='minidl'))
-        return _workers[1]
+def erf(array):
+    """The error function, elementwise (float32 stays float32)."""
+    if array_module(array) is numpy:
+        import scipy.special
+        return scipy.special.erf(array)
+    import cupyx.scipy.special
+    return cupyx.scipy.special.erf(array)
 
 
 def matmul(a, b, out=None):
     """a @ b with NumPy's rules (into ``out`` when given): the one place minidl multiplies
-    matrices, so that a policy for them (threads, precision) has a single home."""
+    matrices, so that a policy for them has a single home."""
     if out is None:
         return a @ b
     return array_module(a).matmul(a, b, out=out)
-
-
-# ---------------------------------------------------------------- CPU memory
-# A training step frees and allocates the same arrays of 0.1-30 MB every step. glibc's malloc
-# gives such blocks back to the kernel (munmap, or trimming the top of its heap) under thresholds
-# that move with the process's allocation history, and the next step then faults in fresh zeroed
-# pages. Measured on the digits CNN: 9,600 page faults and 47 ms per epoch in some processes,
-# none and 35 ms in others. Fixed thresholds keep freed memory in the process for reuse, as the
-# caching allocators of GPU frameworks do.
-MMAP_THRESHOLD = 32 * 2 ** 20    # blocks above this still come from (and go back to) the kernel
-TRIM_THRESHOLD = 256 * 2 ** 20   # free memory the heap may keep at its top
-
-
-def retain_freed_memory():
-    """Make glibc's malloc keep freed memory for reuse instead of returning it to the kernel
-    after every step: blocks under MMAP_THRESHOLD come from its heap, which keeps up to
-    TRIM_THRESHOLD free. Applied on ``import minidl`` unless $MINIDL_RETAIN_MEMORY is 0, false,
-    no or off. The setting is process-wide and stays for the life of the process (glibc has no
-    way back to its adaptive thresholds). Returns True when applied, False where the C library
-    is not glibc or refused it."""
-    import ctypes
-    try:
-        if not os.confstr('CS_GNU_LIBC_VERSION'):
-            return False
-        mallopt = ctypes.CDLL(None).mallopt
-    except (AttributeError, ValueError, OSError):
-        return False
-    m_trim_threshold, m_mmap_threshold = -1, -3      # from glibc's malloc.h
-    return bool(mallopt(m_mmap_threshold, MMAP_THRESHOLD)
-                and mallopt(m_trim_threshold, TRIM_THRESHOLD))
-
-
-if os.environ.get('MINIDL_RETAIN_MEMORY', '1').strip().lower() not in ('0', 'false', 'no',
-                                                                       'off'):
-    retain_freed_memory()
 
 
 # ---------------------------------------------------------------- default device
@@ -339,6 +209,75 @@ def set_default_device(device):
 
 
 # ---------------------------------------------------------------- random numbers
+class Generator:
+    """The random numbers of one device, with one API on NumPy and CuPy and a state that a
+    checkpoint can save and restore exactly.
+
+    On the CPU: NumPy's PCG64, whose whole state is readable. CuPy's RandomState cannot read or
+    set its state, so on a GPU every draw comes from a fresh RandomState (Philox, cheap to
+    start) seeded from (seed, number of draws so far): those two numbers are the state.
+    """
+
+    def __init__(self, device, seed=None):
+        self.device = device
+        self.seed = int(numpy.random.SeedSequence(seed).generate_state(1, numpy.uint32)[0]) \
+            if seed is None else int(seed)
+        self.draws = 0
+        self._numpy = numpy.random.Generator(numpy.random.PCG64(seed)) if device == 'cpu' \
+            else None
+
+    def _cupy_state(self):
+        cp = _require_cuda(self.device)
+        key = numpy.random.SeedSequence([self.seed, self.draws]).generate_state(1)[0]
+        self.draws += 1
+        from cupy.cuda import curand
+        return cp.random.RandomState(int(key), method=curand.CURAND_RNG_PSEUDO_PHILOX4_32_10)
+
+    def _on_device(self, draw):
+        if self._numpy is not None:
+            return draw(self._numpy, numpy)
+        cp = _require_cuda(self.device)
+        with cp.cuda.Device(int(self.device[5:])):
+            return draw(self._cupy_state(), cp)
+
+    def random(self, shape, dtype=float32):
+        """Uniform numbers in [0, 1) of ``shape`` (float32 or float64)."""
+        return self._on_device(lambda g, xp: g.random(shape, dtype=dtype) if xp is numpy
+                               else g.random_sample(shape, dtype=dtype))
+
+    def standard_normal(self, shape, dtype=float32):
+        """Standard normal numbers of ``shape`` (float32 or float64)."""
+        return self._on_device(lambda g, xp: g.standard_normal(shape, dtype=dtype))
+
+    def integers(self, low, high, shape):
+        """Uniform int64 integers in [low, high) of ``shape``."""
+        low, high = int(low), int(high)
+        return self._on_device(lambda g, xp: (g.integers(low, high, size=shape) if xp is numpy
+                                              else g.randint(low, high, size=shape)
+                                              ).astype(int64, copy=False))
+
+    def permutation(self, n):
+        """A random permutation of 0..n-1, int64."""
+        n = int(n)
+        return self._on_device(lambda g, xp: g.permutation(n).astype(int64, copy=False))
+
+    def get_state(self):
+        """The state as plain JSON-serialisable data."""
+        if self._numpy is None:
+            return {'seed': self.seed, 'draws': self.draws}
+        state = self._numpy.bit_generator.state
+        return {'bit_generator': state['bit_generator'],
+                'state': {k: int(v) for k, v in state['state'].items()},
+                'has_uint32': int(state['has_uint32']), 'uinteger': int(state['uinteger'])}
+
+    def set_state(self, state):
+        """Restore a state returned by get_state()."""
+        if self._numpy is None:
+            self.seed, self.draws = int(state['seed']), int(state['draws'])
+        else:
+            self._numpy.bit_generator.state = state
+
+
 _seed = None
 _generators = {}
 
@@ -346,47 +285,34 @@ _generators = {}
 def manual_seed(seed):
     """Seed every device's generator, so initialisation, shuffling and dropout repeat exactly."""
     global _seed
-    if not isinstance(seed, (int, numpy.integer)) or seed < 0:
+    if isinstance(seed, bool) or not isinstance(seed, INTEGER_TYPES) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     _seed = int(seed)
     _generators.clear()
 
 
 def generator(device='cpu'):
-    """The random generator of ``device``: numpy.random.Generator on the CPU, cupy's on a GPU."""
+    """The random Generator of ``device``."""
     device = canonical_device(device)
-    gen = _generators.get(device)
-    if gen is None:
-        seed = _seed if _seed is not None else None
-        if device == 'cpu':
-            gen = numpy.random.Generator(numpy.random.PCG64(seed))
-        else:
-            cp = _require_cuda(device)
-            with cp.cuda.Device(int(device[5:])):
-                gen = cp.random.RandomState(seed)
-                gen.random = gen.random_sample      # the name numpy's Generator uses
-        _generators[device] = gen
-    return gen
+    if device not in _generators:
+        if device != 'cpu':
+            _require_cuda(device)
+        _generators[device] = Generator(device, _seed)
+    return _generators[device]
 
 
 def get_rng_state():
-    """The CPU generator's state as plain JSON-serialisable data (for checkpoints)."""
-    state = generator('cpu').bit_generator.state
-    return {'bit_generator': state['bit_generator'],
-            'state': {k: int(v) for k, v in state['state'].items()},
-            'has_uint32': int(state['has_uint32']), 'uinteger': int(state['uinteger'])}
+    """The state of every device's generator used so far, as JSON-serialisable data:
+    {'cpu': ..., 'cuda:0': ...} (for checkpoints)."""
+    state = {'cpu': generator('cpu').get_state()}
+    for device, gen in _generators.items():
+        state[device] = gen.get_state()
+    return state
 
 
 def set_rng_state(state):
-    """Restore a state returned by get_rng_state()."""
-    generator('cpu').bit_generator.state = state
-
-
-def erf(array):
-    """The error function, elementwise: scipy.special.erf on NumPy arrays, cupyx.scipy.special.erf
-    on CuPy arrays (float32 stays float32)."""
-    if array_module(array) is numpy:
-        import scipy.special
-        return scipy.special.erf(array)
-    import cupyx.scipy.special
-    return cupyx.scipy.special.erf(array)
+    """Restore a state returned by get_rng_state() (a CPU-only state of minidl 0.1 too)."""
+    if 'bit_generator' in state:
+        state = {'cpu': state}
+    for device, device_state in state.items():
+        generator(device).set_state(device_state)

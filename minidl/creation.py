@@ -6,15 +6,15 @@ Floating-point tensors default to float32. Random draws come from the per-device
 import numpy
 
 from . import backend
-from .tensor import Tensor, _check_dtype, from_data
+from .tensor import Tensor, check_dtype, from_data, make
 
 
 def tensor(data, dtype=None, requires_grad=False, device=None):
     """A new tensor holding a copy of ``data`` (a number, nested list, array or Tensor): Python
     floats become float32, ints int64, bools bool; arrays keep their dtype unless ``dtype``."""
     t = from_data(data, dtype, device)
-    if isinstance(data, Tensor) or t.data is data:
-        t.data = t.data.copy()
+    if isinstance(data, Tensor) or t.array is data:
+        t.array = t.array.copy()
     return t.requires_grad_() if requires_grad else t
 
 
@@ -22,8 +22,8 @@ def from_numpy(array):
     """A CPU tensor sharing memory with the NumPy ``array`` (its dtype kept)."""
     if not isinstance(array, numpy.ndarray):
         raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
-    _check_dtype(array.dtype, 'array of dtype')
-    return Tensor._make(array, None, 0)
+    check_dtype(array.dtype, 'array of dtype')
+    return make(array)
 
 
 def _size(size):
@@ -36,13 +36,13 @@ def _size(size):
 
 
 def _new(array, requires_grad):
-    t = Tensor._make(array, None, 0)
+    t = make(array)
     return t.requires_grad_() if requires_grad else t
 
 
 def _filled(size, value, dtype, device, requires_grad):
     xp = backend.module_for(device)
-    dtype = _check_dtype(dtype if dtype is not None else numpy.float32)
+    dtype = check_dtype(dtype if dtype is not None else numpy.float32)
     return _new(xp.full(_size(size), value, dtype=dtype), requires_grad)
 
 
@@ -59,7 +59,7 @@ def ones(*size, dtype=None, device=None, requires_grad=False):
 def empty(*size, dtype=None, device=None, requires_grad=False):
     """An uninitialised tensor of the given size."""
     xp = backend.module_for(device)
-    dtype = _check_dtype(dtype if dtype is not None else numpy.float32)
+    dtype = check_dtype(dtype if dtype is not None else numpy.float32)
     return _new(xp.empty(_size(size), dtype=dtype), requires_grad)
 
 
@@ -101,24 +101,24 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         ints = all(isinstance(v, (int, numpy.integer)) for v in (start, end, step))
         dtype = numpy.int64 if ints else numpy.float32
     xp = backend.module_for(device)
-    return _new(xp.arange(start, end, step, dtype=_check_dtype(dtype)), requires_grad)
+    return _new(xp.arange(start, end, step, dtype=check_dtype(dtype)), requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from start to end inclusive."""
     xp = backend.module_for(device)
-    dtype = _check_dtype(dtype or numpy.float32)
+    dtype = check_dtype(dtype or numpy.float32)
     return _new(xp.linspace(start, end, steps).astype(dtype), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     """The identity matrix (n, m)."""
     xp = backend.module_for(device)
-    return _new(xp.eye(n, m, dtype=_check_dtype(dtype or numpy.float32)), requires_grad)
+    return _new(xp.eye(n, m, dtype=check_dtype(dtype or numpy.float32)), requires_grad)
 
 
 def _float_dtype(dtype):
-    dtype = _check_dtype(dtype or numpy.float32)
+    dtype = check_dtype(dtype or numpy.float32)
     if dtype.kind != 'f':
         raise TypeError(f"random floats need a floating-point dtype, got {dtype}")
     return dtype
@@ -172,14 +172,10 @@ def randint(low, high=None, size=(), dtype=None, device=None):
         low, high = 0, low
     gen = backend.generator(backend.canonical_device(device))
     shape = (size,) if isinstance(size, int) else tuple(size)
-    if hasattr(gen, 'integers'):
-        values = gen.integers(low, high, size=shape)
-    else:
-        values = gen.randint(low, high, size=shape)
-    return _new(values.astype(_check_dtype(dtype or numpy.int64)), False)
+    return _new(gen.integers(low, high, shape).astype(check_dtype(dtype or numpy.int64)), False)
 
 
 def randperm(n, device=None):
     """A random permutation of 0..n-1 (int64)."""
     gen = backend.generator(backend.canonical_device(device))
-    return _new(gen.permutation(n).astype(numpy.int64), False)
+    return _new(gen.permutation(n), False)

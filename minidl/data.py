@@ -13,7 +13,7 @@ import math
 import numpy
 
 from . import backend
-from .tensor import Tensor, as_array
+from .tensor import Tensor, as_array, make
 
 
 class Dataset:
@@ -39,7 +39,7 @@ class TensorDataset(Dataset):
     def __init__(self, *tensors):
         if not tensors:
             raise ValueError("TensorDataset needs at least one tensor")
-        self.tensors = tuple(t if isinstance(t, Tensor) else Tensor._make(as_array(t, copy=False), None, 0)
+        self.tensors = tuple(t if isinstance(t, Tensor) else make(as_array(t, copy=False))
                              for t in tensors)
         for i, t in enumerate(self.tensors):
             if t.ndim == 0:
@@ -81,15 +81,15 @@ def _gather(dataset, index):
         return None
     out = []
     for t in dataset.tensors:
-        xp = backend.array_module(t.data)
-        out.append(t.data.take(index if xp is numpy else xp.asarray(index), axis=0))
+        xp = backend.array_module(t.array)
+        out.append(t.array.take(index if xp is numpy else xp.asarray(index), axis=0))
     return out
 
 
 def _as_raw(item):
     """A sample item (Tensor, array or Python number) as an array with PyTorch's dtypes."""
     if isinstance(item, Tensor):
-        return item.data
+        return item.array
     return as_array(item, copy=False)
 
 
@@ -104,7 +104,7 @@ def default_collate(samples):
     if len({backend.device_of(a) for a in arrays}) > 1:
         raise RuntimeError("default_collate: samples of one batch are on different devices "
                            f"{sorted({backend.device_of(a) for a in arrays})}")
-    return Tensor._make(xp.stack(arrays), None, 0)
+    return make(xp.stack(arrays))
 
 
 class DataLoader:
@@ -153,7 +153,7 @@ class DataLoader:
             index = order[start:start + self.batch_size]
             arrays = None if self.collate_fn is not None else _gather(self.dataset, index)
             if arrays is not None:
-                batch = tuple(Tensor._make(a, None, 0) for a in arrays)
+                batch = tuple(make(a) for a in arrays)
             else:
                 samples = [self.dataset[int(i)] for i in index]
                 batch = (self.collate_fn or default_collate)(samples)
@@ -163,7 +163,7 @@ class DataLoader:
         if self.device is None:
             return batch
         if isinstance(batch, Tensor):
-            return Tensor._make(backend.to_device(batch.data, self.device), None, 0)
+            return make(backend.to_device(batch.array, self.device))
         if isinstance(batch, (tuple, list)):
             return type(batch)(self._to_device(b) for b in batch)
         if isinstance(batch, dict):

@@ -10,7 +10,7 @@ import numpy
 
 from . import backend
 from .autograd import grad as autograd_grad
-from .tensor import Tensor
+from .tensor import Tensor, make
 
 
 class GradcheckError(AssertionError):
@@ -42,7 +42,7 @@ def _contract(fn, inputs, upstream):
     total = 0.0
     for out, u in zip(outs, upstream):
         if u is not None:
-            total += float((out.data.astype(numpy.float64) * u).sum())
+            total += float((out.array.astype(numpy.float64) * u).sum())
     return total
 
 
@@ -60,30 +60,30 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
     checked = _differentiable(inputs)
     rng = numpy.random.default_rng(seed)
     outs = _outputs(fn, inputs)
-    upstream = [backend.array_module(o.data).asarray(rng.standard_normal(o.shape)).astype(o.dtype)
+    upstream = [backend.array_module(o.array).asarray(rng.standard_normal(o.shape)).astype(o.dtype)
                 if isinstance(o, Tensor) and o.dtype.kind == 'f' else None for o in outs]
     if all(u is None for u in upstream):
         raise ValueError("gradcheck: fn returned no floating-point tensor")
     # An output that does not require grad does not depend on the inputs: its analytical
     # gradient is zero, which the finite differences must confirm.
-    pairs = [(o, Tensor._make(u, None, 0)) for o, u in zip(outs, upstream)
+    pairs = [(o, make(u)) for o, u in zip(outs, upstream)
              if u is not None and o.requires_grad]
     targets = [inputs[i] for i in checked]
     analytical = (autograd_grad([p[0] for p in pairs], targets, [p[1] for p in pairs],
                                 allow_unused=True) if pairs else [None] * len(targets))
     for i, g in zip(checked, analytical):
         x = inputs[i]
-        xp = backend.array_module(x.data)
-        ga = xp.zeros(x.shape) if g is None else g.data
-        original = x.data
+        xp = backend.array_module(x.array)
+        ga = xp.zeros(x.shape) if g is None else g.array
+        original = x.array
         if directional:
             direction = xp.asarray(rng.standard_normal(x.shape))
             direction /= max(float(xp.sqrt((direction ** 2).sum())), 1e-12)
-            x.data = original + eps * direction
+            x.array = original + eps * direction
             plus = _contract(fn, inputs, upstream)
-            x.data = original - eps * direction
+            x.array = original - eps * direction
             minus = _contract(fn, inputs, upstream)
-            x.data = original
+            x.array = original
             numerical = numpy.array([(plus - minus) / (2 * eps)])
             analytic = numpy.array([float((ga * direction).sum())])
             where = ['a random direction (directional mode)']
@@ -93,13 +93,13 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
             for k in range(flat.size):
                 saved = flat[k]
                 flat[k] = saved + eps
-                x.data = flat.reshape(original.shape)
+                x.array = flat.reshape(original.shape)
                 plus = _contract(fn, inputs, upstream)
                 flat[k] = saved - eps
                 minus = _contract(fn, inputs, upstream)
                 flat[k] = saved
                 numerical[k] = (plus - minus) / (2 * eps)
-            x.data = original
+            x.array = original
             analytic = backend.to_numpy(ga).reshape(-1).astype(numpy.float64)
             where = [f"element {tuple(int(j) for j in numpy.unravel_index(k, x.shape))}"
                      for k in range(flat.size)]

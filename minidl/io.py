@@ -24,7 +24,7 @@ from collections import OrderedDict
 import numpy
 
 from . import backend
-from .tensor import Tensor
+from .tensor import Tensor, make
 
 FORMAT_NAME = 'minidl'
 FORMAT_VERSION = 1
@@ -46,7 +46,7 @@ def _encode(obj, where, arrays):
     if obj is None or isinstance(obj, (bool, str)):
         return obj
     if isinstance(obj, Tensor):
-        return _encode_array(backend.to_numpy(obj.data), 'tensor', where, arrays,
+        return _encode_array(backend.to_numpy(obj.array), 'tensor', where, arrays,
                              requires_grad=bool(obj.requires_grad))
     if isinstance(obj, numpy.generic):
         return _encode_array(numpy.asarray(obj), 'npscalar', where, arrays)
@@ -240,7 +240,7 @@ def _decode(node, where, path, archive, names, arrays, device):
             return array[()]
         if kind == 'ndarray':
             return array
-        t = Tensor._make(backend.to_device(array, device), None, 0)
+        t = make(backend.to_device(array, device))
         if node.get('requires_grad') and t.dtype.kind == 'f':
             t.requires_grad = True
         return t

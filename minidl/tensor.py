@@ -1,16 +1,19 @@
-"""The Tensor: an array (NumPy or CuPy) with a gradient and a link to the Function that made it."""
-import numpy
+"""The Tensor: an array (NumPy or CuPy) with a gradient, a link to the Function that made it, and
+a version counter that in-place writes bump.
 
+This module holds the data structure only. Arithmetic, methods such as ``x.sum()`` and in-place
+updates such as ``x.add_(y)`` are differentiable operations: they are defined in ``minidl.ops``
+and attached to Tensor there, in one table (``ops/methods.py``).
+"""
 from . import backend
-from . import autograd
-from .autograd import default_root_grad, run_backward
 
-_FLOAT_DEFAULT = numpy.float32
+DEFAULT_FLOAT = backend.float32
 _SUPPORTED_KINDS = 'biuf'   # bool, signed and unsigned integers, floats
 
 
-def _check_dtype(dtype, name='dtype'):
-    dtype = numpy.dtype(dtype)
+def check_dtype(dtype, name='dtype'):
+    """``dtype`` as a dtype object, if minidl supports it (bool, integers, floats)."""
+    dtype = backend.dtype(dtype)
     if dtype.kind not in _SUPPORTED_KINDS:
         raise TypeError(f"{name} {dtype} is not supported: minidl tensors hold bool, integer or "
                         "floating-point numbers")
@@ -18,51 +21,52 @@ def _check_dtype(dtype, name='dtype'):
 
 
 def as_array(data, dtype=None, device=None, copy=True):
-    """Convert ``data`` to an array on ``device`` following PyTorch's dtype rules.
+    """``data`` as an array on ``device``, with PyTorch's dtype rules.
 
     Python numbers and nested lists of floats become float32 (ints int64, bools bool); NumPy and
-    CuPy arrays keep their dtype; ``dtype`` overrides.
+    CuPy arrays keep their dtype; ``dtype`` overrides. NumPy array subclasses (``np.memmap``)
+    become plain arrays on the CPU.
     """
     if isinstance(data, Tensor):
-        array = data.data
-    elif isinstance(data, (numpy.ndarray, numpy.generic)) or hasattr(data, '__cuda_array_interface__'):
-        array = data
+        array = data.array
+    elif backend.is_array(data):
+        array = backend.plain_array(data)
     else:
-        try:
-            array = numpy.asarray(data)
-        except ValueError:
-            raise ValueError("data is a ragged nested list: every row must have the same length "
-                             "(the shape must be rectangular)") from None
-        if dtype is None and array.dtype.kind == 'f':
-            array = array.astype(_FLOAT_DEFAULT)
-        elif dtype is None and array.dtype.kind in 'iu':
-            array = array.astype(numpy.int64)
+        array = _from_python(data, dtype)
         copy = False
-    _check_dtype(array.dtype, 'data of dtype')
-    if device is not None or backend.array_module(array) is numpy:
+    check_dtype(array.dtype, 'data of dtype')
+    if device is not None or backend.device_of(array) == 'cpu':
         target = backend.canonical_device(device)
         if backend.device_of(array) != target:
             array, copy = backend.to_device(array, target), False
-    xp = backend.array_module(array)
-    if dtype is not None:
-        dtype = _check_dtype(dtype)
-        if array.dtype != dtype:
-            array, copy = array.astype(dtype), False
-    if copy or array.ndim == 0 and isinstance(array, numpy.generic):
-        array = xp.array(array)
+    if dtype is not None and array.dtype != check_dtype(dtype):
+        array, copy = array.astype(dtype), False
+    if copy:
+        array = array.copy()
     return array
 
 
-def _is_array(data):
-    return isinstance(data, (Tensor, numpy.ndarray, numpy.generic)) or hasattr(
-        data, '__cuda_array_interface__')
+def _from_python(data, dtype):
+    """A host array from Python numbers or nested lists (of numbers or tensors)."""
+    try:
+        array = backend.host_array(data)
+    except ValueError:
+        raise ValueError("data is a ragged nested list: every row must have the same length "
+                         "(the shape must be rectangular)") from None
+    if dtype is None and array.dtype.kind == 'f':
+        array = array.astype(DEFAULT_FLOAT)
+    elif dtype is None and array.dtype.kind in 'iu':
+        array = array.astype(backend.int64)
+    return array
 
 
-def from_data(data, dtype=None, device=None):
-    """A Tensor from ``data`` with ``tensor()``'s dtype rules (Python floats -> float32, ints ->
-    int64, bools -> bool; arrays keep their dtype), unlike the class constructor, which makes
-    Python data float32 as torch.Tensor does."""
-    return _make_tensor(as_array(data, dtype, device), None, 0)
+class Version:
+    """How many times a tensor's memory has been written in place. A tensor and its views share
+    one, so a Function that saved either sees a write through the other."""
+    __slots__ = ('count',)
+
+    def __init__(self):
+        self.count = 0
 
 
 class Tensor:
@@ -70,115 +74,129 @@ class Tensor:
 
     Tensor(data, requires_grad=False, dtype=None, device=None): like torch.Tensor, Python numbers
     and lists become float32 (``minidl.tensor`` infers int64 and bool too); arrays keep their
-    dtype. ``data`` is the raw array,
-    ``grad`` the accumulated gradient (a Tensor) after ``backward()``.
+    dtype. Attributes: ``array``, the raw NumPy or CuPy array; ``grad``, the accumulated gradient
+    (a Tensor) after ``backward()``; ``grad_fn``, the Function that made it (None for a leaf).
+    ``data`` is PyTorch's: a Tensor sharing the memory, outside the graph.
     """
-    __slots__ = ('data', 'grad', 'requires_grad', '_ctx', '_idx', '__weakref__')
+    __slots__ = ('array', 'grad', 'requires_grad', 'grad_fn', '_output_nr', '_version_counter',
+                 '_view', '__weakref__')
     __array_ufunc__ = None          # let `ndarray op tensor` reach Tensor's reflected operators
     __hash__ = object.__hash__      # == is elementwise, so hashing is by identity, as in PyTorch
 
     def __init__(self, data, requires_grad=False, dtype=None, device=None):
-        if dtype is None and not _is_array(data):
-            dtype = _FLOAT_DEFAULT      # as torch.Tensor: Python data always becomes float32
-        self.data = as_array(data, dtype, device)
-        self.grad = None
-        self._ctx = None
-        self._idx = 0
-        self.requires_grad = False
+        if dtype is None and not isinstance(data, Tensor) and not backend.is_array(data):
+            dtype = DEFAULT_FLOAT       # as torch.Tensor: Python data always becomes float32
+        init_tensor(self, as_array(data, dtype, device), None, 0)
         if requires_grad:
             self.requires_grad_(True)
-
 
     # ------------------------------------------------------------ properties
     @property
     def shape(self):
         """The size of each dimension, a tuple."""
-        return self.data.shape
+        return self.array.shape
 
     @property
     def ndim(self):
         """The number of dimensions."""
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def dtype(self):
         """The array's dtype (float32 by default)."""
-        return self.data.dtype
+        return self.array.dtype
 
     @property
     def device(self):
         """'cpu' or 'cuda:N'."""
-        return backend.device_of(self.data)
+        return backend.device_of(self.array)
 
     @property
     def is_leaf(self):
-        """True for tensors made by the user rather than by an operation."""
-        return self._ctx is None
-
-    @property
-    def grad_fn(self):
-        """The Function that made this tensor (None for a leaf)."""
-        return self._ctx
+        """True for tensors made by the user rather than by a recorded operation."""
+        return self.grad_fn is None
 
     @property
     def is_cuda(self):
         """True when the data lives on a GPU."""
         return self.device != 'cpu'
 
+    @property
+    def _version(self):
+        """How many in-place writes this tensor's memory has seen (PyTorch's ``_version``)."""
+        return self._version_counter.count
+
+    @property
+    def data(self):
+        """A Tensor sharing this one's memory, outside the graph, with a version counter of its
+        own: writes through it are not checked by autograd (as PyTorch's ``.data``)."""
+        return make(self.array, None, 0)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be set to a Tensor, got {type(value).__name__}")
+        self.array = value.array
+
     def size(self, dim=None):
         """The shape, or the length of dimension ``dim``."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self.array.shape if dim is None else self.array.shape[dim]
 
     def numel(self):
         """Number of elements."""
-        return int(self.data.size)
+        return int(self.array.size)
 
     def dim(self):
         """The number of dimensions (as ndim)."""
-        return self.data.ndim
+        return self.array.ndim
 
     def _xp(self):
-        return backend.array_module(self.data)
+        return backend.array_module(self.array)
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self.array.shape[0]
 
     def __iter__(self):
+        if self.array.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(len(self)))
 
     def __repr__(self):
-        body = numpy.array2string(backend.to_numpy(self.data), separator=', ', precision=4,
-                                  prefix='tensor(')
+        body = backend.format_array(self.array, prefix='tensor(')
         extra = ''
-        if self.dtype != _FLOAT_DEFAULT and self.dtype != numpy.int64 and self.dtype != bool:
+        if self.dtype not in (DEFAULT_FLOAT, backend.int64, backend.bool_):
             extra += f', dtype={self.dtype}'
         if self.device != 'cpu':
             extra += f", device='{self.device}'"
-        if self._ctx is not None:
-            extra += f', grad_fn={self._ctx!r}'
+        if self.grad_fn is not None:
+            extra += f', grad_fn={self.grad_fn!r}'
         elif self.requires_grad:
             extra += ', requires_grad=True'
         return f'tensor({body}{extra})'
 
     # ------------------------------------------------------------ conversion
     def numpy(self):
-        """The values as a NumPy array (shares memory on the CPU; refuses if it requires grad)."""
+        """The values as a NumPy array: on the CPU it shares memory with the tensor (a write to
+        either is seen in the other, as in PyTorch); refuses a tensor that requires grad."""
         if self.requires_grad:
             raise RuntimeError("Can't call numpy() on a tensor that requires grad: use "
                                "tensor.detach().numpy()")
-        return backend.to_numpy(self.data)
+        if self.is_cuda:
+            raise TypeError(f"can't convert a {self.device} tensor to numpy: use tensor.cpu() "
+                            "to copy it to host memory first")
+        return self.array
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
-        return self.data.reshape(()).item()
+        return self.array.reshape(()).item()
 
     def tolist(self):
-        """The values as (nested) Python lists."""
-        return backend.to_numpy(self.data).tolist()
+        """The values as (nested) Python lists (a Python number for a 0-d tensor)."""
+        return backend.to_numpy(self.array).tolist()
 
     def __float__(self):
         return float(self.item())
@@ -186,57 +204,21 @@ class Tensor:
     def __int__(self):
         return int(self.item())
 
+    def __index__(self):
+        if self.dtype.kind not in 'biu' or self.array.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self.item())
+
     def __bool__(self):
-        if self.data.size != 1:
-            raise RuntimeError(f"the truth value of a tensor of shape {self.shape} is ambiguous")
+        if self.array.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous "
+                               f"(shape {self.shape}): use .any() or .all()")
         return bool(self.item())
 
     def __array__(self, dtype=None, copy=None):
-        array = backend.to_numpy(self.data)
+        array = backend.to_numpy(self.array)
         return array if dtype is None else array.astype(dtype)
-
-    def to(self, target=None, dtype=None):
-        """Move to a device ('cpu', 'cuda') and/or convert to a dtype; differentiable."""
-        out = self
-        if target is not None and not isinstance(target, str):
-            target, dtype = None, target          # .to(dtype)
-        if target is not None and backend.canonical_device(target) != self.device:
-            out = ops.ToDevice(backend.canonical_device(target))(out)
-        if dtype is not None and numpy.dtype(dtype) != self.dtype:
-            out = ops.Cast(_check_dtype(dtype))(out)
-        return out
-
-    def cpu(self):
-        """A copy on the CPU (differentiable)."""
-        return self.to('cpu')
-
-    def cuda(self):
-        """A copy on the GPU (differentiable)."""
-        return self.to('cuda')
-
-    def float(self):
-        """Converted to float32 (differentiable)."""
-        return self.to(dtype=numpy.float32)
-
-    def double(self):
-        """Converted to float64 (differentiable)."""
-        return self.to(dtype=numpy.float64)
-
-    def long(self):
-        """Converted to int64."""
-        return self.to(dtype=numpy.int64)
-
-    def int(self):
-        """Converted to int32."""
-        return self.to(dtype=numpy.int32)
-
-    def bool(self):
-        """Converted to bool."""
-        return self.to(dtype=numpy.bool_)
-
-    def type(self, dtype):
-        """Converted to ``dtype``."""
-        return self.to(dtype=dtype)
 
     # ------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad=True):
@@ -244,92 +226,76 @@ class Tensor:
         if requires_grad and self.dtype.kind != 'f':
             raise RuntimeError(f"only floating-point tensors can require gradients, got dtype "
                                f"{self.dtype}")
-        if not requires_grad and self._ctx is not None:
-            raise RuntimeError("requires_grad can only be turned off on a leaf; use detach()")
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables; use "
+                               "detach() to get a tensor outside the graph")
         self.requires_grad = bool(requires_grad)
         return self
 
     def detach(self):
-        """A tensor sharing the same data, cut from the graph."""
-        return Tensor._make(self.data, None, 0)
+        """A tensor sharing the same memory and version counter, cut from the graph."""
+        out = make(self.array, None, 0)
+        out._version_counter = self._version_counter
+        return out
 
-    def clone(self):
-        """A copy of the data that stays in the graph."""
-        return ops.Clone()(self)
+    def detach_(self):
+        """Cut this tensor from the graph, in place: it becomes a leaf that needs no gradient."""
+        if self._view is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self.grad_fn, self._output_nr, self.requires_grad = None, 0, False
+        return self
 
     def retain_grad(self):
         """Keep ``.grad`` of this non-leaf tensor after backward."""
-        import weakref
-        if self._ctx is None:
-            return
-        if self._ctx._retained is None:
-            self._ctx._retained = []
-        self._ctx._retained.append((self._idx, weakref.ref(self)))
+        if self.grad_fn is not None:
+            self.grad_fn.retain_grad_of(self)
 
-    def backward(self, gradient=None, retain_graph=False, create_graph=False):
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into each leaf's ``.grad``.
 
         ``gradient`` is the upstream gradient (required unless self has one element).
         ``retain_graph`` keeps the graph for another backward; ``create_graph`` records the
-        backward pass itself, for higher-order derivatives.
+        backward pass itself, for higher-order derivatives; ``inputs`` limits the accumulation
+        to those tensors.
         """
-        root_grad = default_root_grad(self, gradient, 'tensor')
-        run_backward([self], [root_grad], retain_graph or create_graph, create_graph)
-
-    def zero_(self):
-        """Fill with zeros in place (outside the graph)."""
-        self.data[...] = 0
-        return self
-
-    # ------------------------------------------------------------ operators
-    def __add__(self, other): return ops.add(self, other)
-    def __radd__(self, other): return ops.add(other, self)
-    def __sub__(self, other): return ops.sub(self, other)
-    def __rsub__(self, other): return ops.sub(other, self)
-    def __mul__(self, other): return ops.mul(self, other)
-    def __rmul__(self, other): return ops.mul(other, self)
-    def __truediv__(self, other): return ops.div(self, other)
-    def __rtruediv__(self, other): return ops.div(other, self)
-    def __pow__(self, other): return ops.pow(self, other)
-    def __rpow__(self, other): return ops.pow(other, self)
-    def __matmul__(self, other): return ops.matmul(self, other)
-    def __rmatmul__(self, other): return ops.matmul(other, self)
-    def __neg__(self): return ops.Neg()(self)
-    def __pos__(self): return self
-    def __abs__(self): return ops.Abs()(self)
-    def __getitem__(self, index): return ops.getitem(self, index)
-    def __lt__(self, other): return ops.compare('less', self, other)
-    def __le__(self, other): return ops.compare('less_equal', self, other)
-    def __gt__(self, other): return ops.compare('greater', self, other)
-    def __ge__(self, other): return ops.compare('greater_equal', self, other)
-    def __eq__(self, other): return ops.compare('equal', self, other)
-    def __ne__(self, other): return ops.compare('not_equal', self, other)
-    def __invert__(self): return Tensor._make(~self.data, None, 0)
-    def __and__(self, other): return ops.compare('logical_and', self, other)
-    def __or__(self, other): return ops.compare('logical_or', self, other)
-
-    # Methods (exp, sum, reshape, ...) are attached by minidl.ops, where they are defined.
+        from .autograd.engine import backward
+        backward([self], [gradient], retain_graph, create_graph, inputs)
 
 
-def _make_tensor(data, ctx, index):
-    """Wrap an array without copying or checks (the fast path for operations): ``ctx`` is the
-    Function that made it (None for a constant) and ``index`` which of its outputs it is."""
-    t = _new_object(Tensor)
-    t.data = data
+_new_object = object.__new__
+_SCALAR_TYPES = backend.SCALAR_TYPES
+
+
+def make(array, grad_fn=None, output_nr=0):
+    """Wrap an array without copying or checks (the fast path for operations): ``grad_fn`` is
+    the Function that made it (None for a constant) and ``output_nr`` which of its outputs it
+    is. A NumPy scalar (what a NumPy reduction or ufunc gives for 0-d input) becomes a 0-d
+    array, so a Tensor always holds an array."""
+    if isinstance(array, _SCALAR_TYPES):
+        array = backend.host_array(array)
+    return init_tensor(_new_object(Tensor), array, grad_fn, output_nr)
+
+
+def init_tensor(t, array, grad_fn=None, output_nr=0):
+    """Set every field of a new Tensor ``t`` (a constructor's work, shared with Parameter)."""
+    t.array = array
     t.grad = None
-    t._ctx = ctx
-    t._idx = index
-    t.requires_grad = ctx is not None
+    t.grad_fn = grad_fn
+    t._output_nr = output_nr
+    t.requires_grad = grad_fn is not None
+    t._version_counter = Version()
+    t._view = None
     return t
 
 
 def constant(array):
-    """A Tensor outside the graph wrapping ``array`` (NumPy scalars become 0-d arrays)."""
-    return _make_tensor(backend.ensure_array(array), None, 0)
+    """A Tensor outside the graph wrapping ``array``."""
+    return make(array, None, 0)
 
 
-_new_object = object.__new__
-autograd.make_tensor = _make_tensor
-Tensor._make = staticmethod(_make_tensor)
+def from_data(data, dtype=None, device=None):
+    """A Tensor from ``data`` with ``tensor()``'s dtype rules (Python floats -> float32, ints ->
+    int64, bools -> bool; arrays keep their dtype), unlike the class constructor, which makes
+    Python data float32 as torch.Tensor does."""
+    return make(as_array(data, dtype, device), None, 0)
 
-from . import ops  # noqa: E402  (ops needs Tensor defined first)

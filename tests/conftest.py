@@ -22,4 +22,4 @@ def _seed():
 
 def to_numpy(t):
     """Values of a Tensor (any device) as a NumPy array."""
-    return np.asarray(mdl.backend.to_numpy(t.data if isinstance(t, mdl.Tensor) else t))
+    return np.asarray(mdl.backend.to_numpy(t.array if isinstance(t, mdl.Tensor) else t))

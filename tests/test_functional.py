@@ -369,7 +369,7 @@ def test_batch_norm_fused_matches_composite(device, shape):
 def test_batch_norm_running_statistics(device, shape):
     channels = shape[1]
     rm, rv = mdl.zeros(channels, device=device), mdl.ones(channels, device=device)
-    mean_array, var_array = rm.data, rv.data
+    mean_array, var_array = rm.array, rv.array
     ref_mean, ref_var = np.zeros(channels), np.ones(channels)
     axes = (0,) + tuple(range(2, len(shape)))
     for step in range(4):
@@ -378,7 +378,7 @@ def test_batch_norm_running_statistics(device, shape):
         xs = to_numpy(x).astype(np.float64)
         ref_mean = 0.8 * ref_mean + 0.2 * xs.mean(axes)
         ref_var = 0.8 * ref_var + 0.2 * xs.var(axes, ddof=1)     # unbiased, as PyTorch
-    assert rm.data is mean_array and rv.data is var_array         # updated in place
+    assert rm.array is mean_array and rv.array is var_array         # updated in place
     assert rm.dtype == np.float32 and rv.dtype == np.float32
     np.testing.assert_allclose(to_numpy(rm), ref_mean, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(to_numpy(rv), ref_var, rtol=1e-5, atol=1e-6)

@@ -37,7 +37,7 @@ def test_parameter_is_a_slotted_tensor():
     assert repr(p).startswith('Parameter containing:\ntensor(')
     assert not nn.Parameter(mdl.zeros(2), requires_grad=False).requires_grad
     t = mdl.zeros(3)
-    assert nn.Parameter(t).data is t.data        # shares the array, as torch
+    assert nn.Parameter(t).array is t.array        # shares the array, as torch
     assert type((p * 2)) is mdl.Tensor            # results of operations are plain Tensors
 
 
@@ -115,11 +115,11 @@ def test_state_dict_round_trip(device):
     assert not np.allclose(to_numpy(a(x)), to_numpy(b(x)))
     sd = a.state_dict()
     assert all(type(v) is mdl.Tensor and not v.requires_grad for v in sd.values())
-    assert sd['conv.weight'].data is a.conv.weight.data       # references, as PyTorch
-    weight, array = b.conv.weight, b.conv.weight.data
+    assert sd['conv.weight'].array is a.conv.weight.array       # references, as PyTorch
+    weight, array = b.conv.weight, b.conv.weight.array
     result = b.load_state_dict(sd)
     assert result.missing_keys == [] and result.unexpected_keys == []
-    assert b.conv.weight is weight and b.conv.weight.data is array    # copied in place
+    assert b.conv.weight is weight and b.conv.weight.array is array    # copied in place
     np.testing.assert_array_equal(to_numpy(a(x)), to_numpy(b(x)))
     numpy_sd = {k: to_numpy(v) for k, v in a.state_dict().items()}  # NumPy arrays work too
     Net().load_state_dict(numpy_sd)
@@ -530,6 +530,6 @@ def test_optimizer_built_before_a_lazy_dense_still_trains_it():
         x = mdl.randn(4, 2, 2)
         model(x).sum().backward()
         assert weight.shape == (3, 4) and model[1].weight is weight
-        before = weight.data.copy()
+        before = weight.array.copy()
         opt.step()
-        assert not np.allclose(weight.data, before)
+        assert not np.allclose(weight.array, before)

@@ -264,9 +264,9 @@ def test_zero_grad(device):
     q = mdl.tensor([1.0], device=device, requires_grad=True)
     opt = optim.SGD([p, q])
     (p * p).sum().backward()
-    grad_array = p.grad.data
+    grad_array = p.grad.array
     opt.zero_grad(set_to_none=False)
-    assert p.grad.data is grad_array and not to_numpy(p.grad).any() and q.grad is None
+    assert p.grad.array is grad_array and not to_numpy(p.grad).any() and q.grad is None
     opt.zero_grad()
     assert p.grad is None
 

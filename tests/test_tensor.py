@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import minidl as mdl
-from minidl import backend
+from minidl import backend, cpu
 from tests.conftest import to_numpy
 
 
@@ -166,7 +166,7 @@ def test_get_num_threads_reports_numpys_blas_not_scipys():
     from threadpoolctl import ThreadpoolController
     from minidl import backend
     libs = ThreadpoolController().select(user_api='blas').lib_controllers
-    numpys = {lib.filepath for lib in backend._blas_libraries()}
+    numpys = {lib.filepath for lib in cpu._blas_libraries()}
     others = [lib for lib in libs if lib.filepath not in numpys]
     if not others:
         pytest.skip('NumPy and SciPy share one BLAS here')
@@ -192,12 +192,12 @@ def two_threads():
 def test_parallel_map_keeps_order_restores_blas_threads_and_raises_errors(two_threads):
     from minidl import backend
     like = np.zeros(1)
-    seen = backend.parallel_map(lambda i: (i * i, mdl.get_num_threads()), range(7), like)
+    seen = cpu.parallel_map(lambda i: (i * i, mdl.get_num_threads()), range(7), like)
     assert [v for v, _ in seen] == [i * i for i in range(7)]
     assert all(n == 1 for _, n in seen)          # one BLAS thread per piece
     assert mdl.get_num_threads() == 2            # and the count is put back
-    nested = backend.parallel_map(
-        lambda i: backend.parallel_map(lambda j: i + j, range(3), like), range(4), like)
+    nested = cpu.parallel_map(
+        lambda i: cpu.parallel_map(lambda j: i + j, range(3), like), range(4), like)
     assert nested == [[i + j for j in range(3)] for i in range(4)]
 
     def fails(i):
@@ -205,7 +205,7 @@ def test_parallel_map_keeps_order_restores_blas_threads_and_raises_errors(two_th
             raise KeyError('piece 5')
         return i
     with pytest.raises(KeyError, match='piece 5'):
-        backend.parallel_map(fails, range(8), like)
+        cpu.parallel_map(fails, range(8), like)
     assert mdl.get_num_threads() == 2
 
 
@@ -216,7 +216,7 @@ def test_parallel_maps_from_several_threads_put_blas_threads_back(two_threads):
 
     def user_thread():
         for _ in range(200):
-            backend.parallel_map(lambda i: i, range(4), like)
+            cpu.parallel_map(lambda i: i, range(4), like)
     threads = [threading.Thread(target=user_thread) for _ in range(3)]
     for t in threads:
         t.start()
@@ -234,14 +234,14 @@ def test_parallel_map_works_in_a_forked_child():
         import os, signal
         import numpy as np
         import minidl as mdl
-        from minidl import backend
+        from minidl import cpu
         mdl.set_num_threads(2)
         like = np.zeros(1)
-        backend.parallel_map(lambda i: i, range(4), like)      # the parent's pool exists
+        cpu.parallel_map(lambda i: i, range(4), like)      # the parent's pool exists
         pid = os.fork()
         if pid == 0:
             signal.alarm(10)        # a hang would end the child here, with a signal
-            ok = backend.parallel_map(lambda i: i * 2, range(4), like) == [0, 2, 4, 6]
+            ok = cpu.parallel_map(lambda i: i * 2, range(4), like) == [0, 2, 4, 6]
             os._exit(0 if ok else 3)
         _, status = os.waitpid(pid, 0)
         print(status)
@@ -269,7 +269,7 @@ def test_winograd_convolution_is_the_same_on_one_and_two_threads():
             x.grad = w.grad = None
             y = F.conv2d(x, w, padding=1)
             y.backward(gy)
-            results.append((y.data.copy(), x.grad.data.copy(), w.grad.data.copy()))
+            results.append((y.array.copy(), x.grad.array.copy(), w.grad.array.copy()))
     finally:
         mdl.set_num_threads(before)
         conv_module.WINOGRAD_MIN_OUTPUTS = limit

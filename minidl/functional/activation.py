@@ -20,14 +20,17 @@ __all__ = ['relu', 'leaky_relu', 'elu', 'gelu', 'softplus', 'sigmoid', 'tanh', '
 
 
 class ReLU(Function):
-    """max(x, 0); backward multiplies by the mask x > 0."""
+    """max(x, 0); backward multiplies by the mask y > 0 (the same as x > 0)."""
+    saves_output = True
+
     def forward(self, x):
         return backend.array_module(x).maximum(x, 0)   # a Python 0 keeps x's dtype
 
     def backward(self, gy):
-        # The mask is rebuilt from the input (kept anyway) instead of being stored in forward:
-        # inference pays for one pass only. bool * float keeps the float dtype.
-        return gy * _const(self.inputs[0].data > 0)
+        # The mask is rebuilt from the output instead of being stored in forward: inference
+        # pays for one pass only, and x may be overwritten (relu_). bool * float keeps the
+        # float dtype.
+        return gy * _const(self.output().array > 0)
 
 
 class LeakyReLU(Function):
@@ -41,7 +44,7 @@ class LeakyReLU(Function):
                                                  x.dtype.type(self.slope))
 
     def backward(self, gy):
-        x = self.inputs[0].data
+        x = self.inputs[0].array
         factor = backend.array_module(x).where(self.positive, x.dtype.type(1),
                                                x.dtype.type(self.slope))
         return gy * _const(factor)

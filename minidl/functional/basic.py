@@ -95,9 +95,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
         return Dropout(xp.zeros(input.shape, dtype=input.dtype))(input)
     draw_dtype = input.dtype if input.dtype.itemsize >= 4 else 'float32'
     gen = backend.generator(input.device)
-    # numpy's Generator calls it random, cupy's RandomState random_sample
-    draw = gen.random if hasattr(gen, 'integers') else gen.random_sample
-    keep = draw(input.shape, dtype=draw_dtype) >= p
+    keep = gen.random(input.shape, dtype=draw_dtype) >= p
     mask = keep * input.dtype.type(1.0 / (1.0 - p))    # bool * scalar of input's dtype
     return Dropout(mask)(input)
 

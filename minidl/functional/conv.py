@@ -262,11 +262,11 @@ class Conv2d(Function):
         if self.winograd and not is_grad_enabled() and (self.tiles is not None
                                                         or not w.requires_grad):
             # first derivatives only (no create_graph): the transposed Winograd algorithm
-            gx, gw, gb = self._winograd_backward(gy.data, want_bias)
+            gx, gw, gb = self._winograd_backward(gy.array, want_bias)
         else:
             gb = gy.sum((0, 2, 3)) if want_bias else None
             # both gradients read gy as an (O, OH, OW, N) matrix: lay it out once for the two
-            gm = _grad_matrix(gy.data) if x.requires_grad and w.requires_grad else None
+            gm = _grad_matrix(gy.array) if x.requires_grad and w.requires_grad else None
             gx = ConvTranspose2d(self.params, x.shape, gm)(gy, w) if x.requires_grad else None
             gw = None
             if w.requires_grad:
@@ -288,7 +288,7 @@ class Conv2d(Function):
         else:       # a zero row (column) below (right of) an odd output: whole tiles
             gm = xp.zeros((g.O, 2 * th, 2 * tw, g.N), dtype=gy.dtype)
             gm[:, :g.OH, :g.OW] = gy.transpose(1, 2, 3, 0)
-        gsrc, gw = winograd.conv3x3_backward(gm, w.data, self.tiles, x.requires_grad,
+        gsrc, gw = winograd.conv3x3_backward(gm, w.array, self.tiles, x.requires_grad,
                                              w.requires_grad)
         gx = None
         if gsrc is not None:

@@ -70,7 +70,7 @@ def _class_targets(name, input, target, weight, ignore_index):
         raise ValueError(f"{name}: target of shape {target.shape} does not match input of "
                          f"shape {input.shape}: class-index targets need shape {expected}")
     xp = input._xp()
-    t = target.data.reshape(-1)
+    t = target.array.reshape(-1)
     if backend.array_module(t) is not xp:
         raise RuntimeError(f"{name}: input is on {input.device} but target is on "
                            f"{target.device}; move them to the same device")
@@ -87,7 +87,7 @@ def _class_targets(name, input, target, weight, ignore_index):
             raise ValueError(f"{name}: weight must be a Tensor of shape ({classes},), one "
                              f"weight per class, got "
                              f"{getattr(weight, 'shape', type(weight).__name__)}")
-        w = weight.data.astype(input.dtype, copy=False)
+        w = weight.array.astype(input.dtype, copy=False)
         weight_of_target = w[t] * valid
     else:
         weight_of_target = valid.astype(input.dtype)
@@ -161,7 +161,7 @@ class CrossEntropy(Function):
             p = Softmax(1)(x)
             return (p * _const(row_sum[:, None]) - _const(q)) * scale
         # plain backward on arrays: softmax from the saved log-probabilities, then subtract q
-        r = gy.data
+        r = gy.array
         g = xp.exp(self.logp)
         g *= (row_sum * r)[:, None]
         g[rows, self.target] -= (onehot_weight * r).astype(dtype, copy=False)
@@ -309,7 +309,7 @@ def binary_cross_entropy(input, target, weight=None, reduction='mean'):
         raise ValueError(f"binary_cross_entropy: Using a target size ({target.shape}) that is "
                          f"different to the input size ({input.shape}) is not supported; "
                          "please ensure they have the same size")
-    data = input.data
+    data = input.array
     if ((data < 0) | (data > 1)).any():
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1 "
                          "(they are probabilities; for logits use "

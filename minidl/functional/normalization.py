@@ -119,8 +119,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         # in place on the buffers' arrays, so modules holding them see the update
         mean = fn.mean.reshape(channels).astype(running_mean.dtype, copy=False)
         var = fn.var.reshape(channels).astype(running_var.dtype, copy=False)
-        running_mean.data *= 1 - momentum
-        running_mean.data += momentum * mean
-        running_var.data *= 1 - momentum
-        running_var.data += (momentum * count / (count - 1)) * var
+        running_mean.array *= 1 - momentum
+        running_mean.array += momentum * mean
+        running_var.array *= 1 - momentum
+        running_var.array += (momentum * count / (count - 1)) * var
     return out

@@ -19,7 +19,7 @@ import math
 
 from .. import backend
 from ..autograd import Function, is_grad_enabled
-from ..tensor import Tensor
+from ..tensor import Tensor, make
 from .arguments import checked_once, int_tuple, positive
 
 
@@ -289,13 +289,13 @@ def _max_pool(op, dims, input, kernel_size, stride, padding, dilation, ceil_mode
     pool = _make_pool(op, input, kernel_size, stride, padding, dilation, ceil_mode, dims)
     x = _as_2d(input, dims)
     if not return_indices and not (x.requires_grad and is_grad_enabled()):
-        return _from_2d(Tensor._make(_max_forward(x.data, pool, False)[0], None, 0), dims)
+        return _from_2d(make(_max_forward(x.array, pool, False)[0]), dims)
     fn = MaxPool2d(pool)
     y = _from_2d(fn(x), dims)
     if not return_indices:
         return y
     idx = fn.indices()
-    return y, _from_2d(Tensor._make(idx, None, 0), dims)
+    return y, _from_2d(make(idx), dims)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -322,7 +322,7 @@ def _avg_pool(op, dims, input, kernel_size, stride, padding, ceil_mode, count_in
                                          or divisor_override == 0):
         raise ValueError(f"{op}: divisor_override must be a non-zero int, got "
                          f"{divisor_override!r}")
-    xp = backend.array_module(input.data)
+    xp = backend.array_module(input.array)
     scale = _divisor(pool, ceil_mode, count_include_pad, divisor_override, xp, input.dtype)
     return _from_2d(AvgPool2d(pool, scale)(_as_2d(input, dims)), dims)
 
@@ -349,7 +349,7 @@ def _adaptive_matrix(n, out, xp, dtype):
     for i in range(out):
         start, end = (i * n) // out, -((-(i + 1) * n) // out)
         rows.append([1.0 / (end - start) if start <= j < end else 0.0 for j in range(n)])
-    return Tensor._make(xp.asarray(rows, dtype=dtype), None, 0)
+    return make(xp.asarray(rows, dtype=dtype))
 
 
 def _adaptive_avg(op, dims, input, output_size):
@@ -368,7 +368,7 @@ def _adaptive_avg(op, dims, input, output_size):
     elif h % oh == 0 and w % ow == 0:              # equal bins: plain average pooling
         y = avg_pool2d(x, (h // oh, w // ow))
     else:                                          # bins of varying size: two small matmuls
-        xp = backend.array_module(x.data)
+        xp = backend.array_module(x.array)
         y = _adaptive_matrix(h, oh, xp, x.dtype) @ x @ _adaptive_matrix(w, ow, xp, x.dtype).mT
     return _from_2d(y, dims)
 

@@ -30,7 +30,7 @@ so the frameworks skip the flip and still call it convolution.
 from .. import backend
 from ..autograd import Function
 from ..ops import cat
-from ..tensor import Tensor
+from ..tensor import Tensor, make
 
 MODES = ('full', 'same', 'valid')
 _MAX_MATRIX_ENTRIES = 50_000_000   # conv2d_matrix is for small examples: refuse ~400 MB and up
@@ -155,10 +155,10 @@ def conv_matrix(b, n, mode='full'):
         raise ValueError(f"n must be a positive integer (the length of a), got {n!r}")
     n, m = int(n), b.shape[0]
     start, length = _output_window(n, m, mode)
-    xp = backend.array_module(b.data)
+    xp = backend.array_module(b.array)
     # Pad b with n - 1 zeros on each side; then T[k, j] = b[k - j] = padded[k - j + n - 1],
     # one gather whose gradient scatters back into b.
-    zeros = Tensor._make(xp.zeros(n - 1, dtype=b.dtype), None, 0)
+    zeros = make(xp.zeros(n - 1, dtype=b.dtype))
     padded = cat([zeros, b, zeros]) if n > 1 else b
     rows = xp.arange(start, start + length)[:, None]
     cols = xp.arange(n)[None, :]
@@ -231,7 +231,7 @@ def conv2d_matrix(weight, input_shape, stride=1, padding=0, dilation=1):
     if rows * cols > _MAX_MATRIX_ENTRIES:
         raise ValueError(f"conv2d_matrix would have {rows:,} x {cols:,} = {rows * cols:,} "
                          "entries; it is meant for small examples (use conv2d for real sizes)")
-    xp = backend.array_module(w4.data)
+    xp = backend.array_module(w4.array)
     # Input row of tap ky at output row oy (and likewise for columns), shape (OH, KH).
     iy = (xp.arange(oh) * stride[0])[:, None] + (xp.arange(kh) * dilation[0])[None, :] - ph
     ix = (xp.arange(ow) * stride[1])[:, None] + (xp.arange(kw) * dilation[1])[None, :] - pw
@@ -247,5 +247,5 @@ def conv2d_matrix(weight, input_shape, stride=1, padding=0, dilation=1):
     index = xp.full((cout, oh * ow, cin, h * w), zero_slot, dtype=xp.int64)
     co, ci = xp.arange(cout)[:, None, None], xp.arange(cin)[None, :, None]
     index[co, o[None, None, :], ci, p[None, None, :]] = (co * cin + ci) * (kh * kw) + t
-    flat = cat([w4.reshape(-1), Tensor._make(xp.zeros(1, dtype=w4.dtype), None, 0)])
+    flat = cat([w4.reshape(-1), make(xp.zeros(1, dtype=w4.dtype))])
     return flat[index].reshape(rows, cols)

@@ -60,9 +60,9 @@ input with ``out`` the same slice of the output, it computes exactly that part o
 result, so a caller can split the work over threads by channel ranges (input channels for
 input_transform / input_grad_transform, output channels for output_transform /
 grad_output_transform). conv3x3 and conv3x3_backward do so: with several CPU threads
-(minidl.set_num_threads), channel ranges and blocks of tile rows go to backend.parallel_map.
+(minidl.set_num_threads), channel ranges and blocks of tile rows go to cpu.parallel_map.
 """
-from .. import backend
+from .. import backend, cpu
 
 # B^T's rows each hold two nonzeros: row a of B^T d is  d[p] + sign * d[q]  for (p, q, sign)
 _BT_ROWS = ((0, 2, -1), (1, 2, +1), (2, 1, -1), (1, 3, -1))
@@ -360,13 +360,13 @@ def _row_blocks(array, th, bytes_per_tile_row, per_thread=1):
     if backend.device_of(array) != 'cpu':
         return [(0, th)]
     step = max(1, PRODUCT_BLOCK_BYTES // max(1, bytes_per_tile_row))
-    step = min(step, -(-th // (per_thread * backend.get_num_threads())))
+    step = min(step, -(-th // (per_thread * cpu.get_num_threads())))
     return [(i0, min(i0 + step, th)) for i0 in range(0, th, step)]
 
 
 def _channel_parts(array, channels):
     """One range of channels per CPU thread (one range on a GPU)."""
-    parts = backend.get_num_threads() if backend.device_of(array) == 'cpu' else 1
+    parts = cpu.get_num_threads() if backend.device_of(array) == 'cpu' else 1
     parts = max(1, min(parts, channels))
     return [(channels * p // parts, channels * (p + 1) // parts) for p in range(parts)]
 
@@ -376,7 +376,7 @@ def conv3x3(src, w):
     w (O, C, 3, 3) -> (y, V): y (O, 2TH, 2TW, N) and the input transform V (16, C, TH, TW, N),
     kept for conv3x3_backward. The input transform by ranges of channels, then per block of
     tile rows the batched GEMM (16, O, C) @ (16, C, T_block) and the output transform; the
-    ranges and blocks are shared among the CPU threads (backend.parallel_map)."""
+    ranges and blocks are shared among the CPU threads (cpu.parallel_map)."""
     xp = backend.array_module(src)
     th, tw = _tile_counts(src)
     c, n, o = src.shape[0], src.shape[3], w.shape[0]
@@ -384,7 +384,7 @@ def conv3x3(src, w):
         raise ValueError(f"conv3x3: w must be (O, {c}, 3, 3) for src {tuple(src.shape)}, "
                          f"got {tuple(w.shape)}")
     v = xp.empty((16, c, th, tw, n), dtype=src.dtype)
-    backend.parallel_map(lambda r: input_transform(src[r[0]:r[1]], out=v[:, r[0]:r[1]]),
+    cpu.parallel_map(lambda r: input_transform(src[r[0]:r[1]], out=v[:, r[0]:r[1]]),
                          _channel_parts(src, c), src)
     u = filter_transform(w)
     y = xp.empty((o, 2 * th, 2 * tw, n), dtype=src.dtype)
@@ -394,7 +394,7 @@ def conv3x3(src, w):
         i0, i1 = block
         m = backend.matmul(u, v_rows[:, :, i0:i1].reshape(16, c, -1))
         output_transform(m.reshape(16, o, i1 - i0, tw, n), y[:, 2 * i0:2 * i1])
-    backend.parallel_map(rows, _row_blocks(src, th, 16 * o * tw * n * src.dtype.itemsize), src)
+    cpu.parallel_map(rows, _row_blocks(src, th, 16 * o * tw * n * src.dtype.itemsize), src)
     return y, v
 
 
@@ -428,8 +428,8 @@ def conv3x3_backward(gy, w, v, need_input=True, need_weight=True):
         if need_weight:   # this block's part of dU
             return backend.matmul(gm, v_rows[:, :, i0:i1].reshape(16, c, -1).transpose(0, 2, 1))
     blocks = _row_blocks(gy, th, 16 * (o + c) * tw * n * gy.dtype.itemsize, per_thread=2)
-    parts = (backend.parallel_map(rows, blocks[0::2], gy)
-             + backend.parallel_map(rows, blocks[1::2], gy))
+    parts = (cpu.parallel_map(rows, blocks[0::2], gy)
+             + cpu.parallel_map(rows, blocks[1::2], gy))
     if not need_weight:
         return gsrc, None
     du = parts[0]

@@ -3,7 +3,7 @@ import math
 
 from .. import backend
 from .. import functional as F
-from ..tensor import Tensor
+from ..tensor import Tensor, make
 from . import init
 from .layers import check_input, check_window_args
 from .module import Module, Parameter
@@ -61,10 +61,9 @@ class _ConvNd(Module):
         device = backend.canonical_device(device)
         xp, dtype = backend.module_for(device), backend.dtype(dtype or backend.float32)
         shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
-        self.weight = Parameter(Tensor._make(xp.empty(shape, dtype=dtype), None, 0))
+        self.weight = Parameter(make(xp.empty(shape, dtype=dtype)))
         if bias:
-            self.bias = Parameter(Tensor._make(xp.empty((self.out_channels,), dtype=dtype),
-                                               None, 0))
+            self.bias = Parameter(make(xp.empty((self.out_channels,), dtype=dtype)))
         else:
             self.register_parameter('bias', None)
         self.reset_parameters()

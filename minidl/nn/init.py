@@ -1,6 +1,6 @@
 """Weight initialisation (PyTorch's torch.nn.init): fill a tensor's array in place.
 
-Every function writes into ``tensor.data`` (so the tensor keeps its identity, device and dtype),
+Every function writes into ``tensor.array`` (so the tensor keeps its identity, device and dtype),
 draws from the seeded generator of the tensor's device (``mdl.manual_seed`` repeats it) and
 returns the tensor. fan_in = size(1) * receptive field, fan_out = size(0) * receptive field, where
 the receptive field is the product of the dimensions after the first two (the kernel).
@@ -66,7 +66,7 @@ def _draw(tensor, kind):
 
 
 def _assign(tensor, values):
-    tensor.data[...] = values
+    tensor.array[...] = values
     return tensor
 
 
@@ -92,7 +92,7 @@ def normal_(tensor, mean=0.0, std=1.0):
 
 def constant_(tensor, val):
     """Fill with the value ``val``."""
-    tensor.data[...] = val
+    tensor.array[...] = val
     return tensor
 
 

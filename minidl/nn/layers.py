@@ -3,7 +3,7 @@ import math
 
 from .. import backend
 from .. import functional as F
-from ..tensor import Tensor
+from ..tensor import Tensor, make
 from . import init
 from .module import Module, Parameter
 
@@ -86,11 +86,9 @@ class Dense(Module):
             self._build(int(in_features), device, dtype)
         else:
             xp = backend.module_for(device)
-            self.weight = Parameter(Tensor._make(xp.empty((self.out_features, 0), dtype=dtype),
-                                                 None, 0))
+            self.weight = Parameter(make(xp.empty((self.out_features, 0), dtype=dtype)))
             if self.use_bias:
-                self.bias = Parameter(Tensor._make(xp.zeros((self.out_features,), dtype=dtype),
-                                                   None, 0))
+                self.bias = Parameter(make(xp.zeros((self.out_features,), dtype=dtype)))
 
     @property
     def built(self):
@@ -103,13 +101,13 @@ class Dense(Module):
         weight = xp.empty((self.out_features, in_features), dtype=dtype)
         bias = xp.empty((self.out_features,), dtype=dtype)
         if self.weight is None:
-            self.weight = Parameter(Tensor._make(weight, None, 0))
+            self.weight = Parameter(make(weight))
             if self.use_bias:
-                self.bias = Parameter(Tensor._make(bias, None, 0))
+                self.bias = Parameter(make(bias))
         else:       # fill the placeholders in place: optimizers may already hold them
-            self.weight.data, self.weight.grad = weight, None
+            self.weight.array, self.weight.grad = weight, None
             if self.use_bias:
-                self.bias.data, self.bias.grad = bias, None
+                self.bias.array, self.bias.grad = bias, None
         self.reset_parameters()
 
     def reset_parameters(self):

@@ -9,7 +9,7 @@ import collections
 import itertools
 
 from .. import backend
-from ..tensor import Tensor, _check_dtype
+from ..tensor import Tensor, check_dtype
 from .parameter import Parameter  # noqa: F401  (re-exported)
 from .state import load_state_dict
 
@@ -42,7 +42,7 @@ def _parse_to(args, kwargs, where='Module.to'):
     if device is not None:
         device = backend.canonical_device(device)
     if dtype is not None:
-        dtype = _check_dtype(dtype)
+        dtype = check_dtype(dtype)
         if dtype.kind != 'f':
             raise TypeError(f"{where}() only accepts floating-point dtypes, got {dtype}")
     return device, dtype
@@ -283,7 +283,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad.data[...] = 0
+                p.grad.array[...] = 0
 
     def apply(self, fn):
         """Call ``fn(module)`` on every sub-module (children first) and on self; returns self."""
@@ -296,7 +296,7 @@ class Module:
     def to(self, *args, **kwargs):
         """Move parameters and buffers in place: to(device), to(dtype), to(device, dtype).
 
-        Each Parameter keeps its identity (only its ``.data`` and ``.grad`` are replaced), so an
+        Each Parameter keeps its identity (only its ``.array`` and ``.grad`` are replaced), so an
         optimizer built before still holds the right objects. A dtype applies to floating-point
         tensors only (integer buffers such as num_batches_tracked keep theirs).
         """
@@ -312,9 +312,9 @@ class Module:
         for module in self.modules():
             for t in itertools.chain(module._parameters.values(), module._buffers.values()):
                 if t is not None:
-                    t.data = convert(t.data)
+                    t.array = convert(t.array)
                     if t.grad is not None:
-                        t.grad.data = convert(t.grad.data)
+                        t.grad.array = convert(t.grad.array)
             if hasattr(module, '_lazy_to'):      # lazy layers remember where to build
                 module._lazy_to(device, dtype)
         return self

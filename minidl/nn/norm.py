@@ -7,7 +7,7 @@ statistics are used and nothing is updated.
 """
 from .. import backend
 from .. import functional as F
-from ..tensor import Tensor
+from ..tensor import Tensor, make
 from . import init
 from .layers import check_input
 from .module import Module, Parameter
@@ -28,7 +28,7 @@ class _BatchNorm(Module):
         dtype = backend.dtype(dtype or backend.float32)
 
         def new(shape, dt=dtype):
-            return Tensor._make(xp.zeros(shape, dtype=dt), None, 0)
+            return make(xp.zeros(shape, dtype=dt))
 
         if affine:
             self.weight = Parameter(new((self.num_features,)))
@@ -68,7 +68,7 @@ class _BatchNorm(Module):
                              "one sample, or call model.eval() first")
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.data += 1       # in place: the buffer keeps its array
+            self.num_batches_tracked.array += 1       # in place: the buffer keeps its array
             if self.momentum is None:                # cumulative moving average
                 factor = 1.0 / int(self.num_batches_tracked.item())
         use_batch_stats = self.training or self.running_mean is None

@@ -1,6 +1,6 @@
 """Parameter: a Tensor that a Module registers as a trainable weight."""
 from .. import backend
-from ..tensor import Tensor
+from ..tensor import Tensor, init_tensor
 
 
 class Parameter(Tensor):
@@ -14,11 +14,7 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad=True):
         if data is None:
             data = backend.module_for('cpu').empty((0,), dtype=backend.float32)
-        self.data = data.data if isinstance(data, Tensor) else Tensor(data).data
-        self.grad = None
-        self._ctx = None
-        self._idx = 0
-        self.requires_grad = False
+        init_tensor(self, data.array if isinstance(data, Tensor) else Tensor(data).array)
         self.requires_grad_(requires_grad)
 
     def __repr__(self):

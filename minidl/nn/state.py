@@ -27,7 +27,7 @@ def load_state_dict(root, state_dict, strict=True):
         if key not in state_dict:
             continue
         value = state_dict[key]
-        array = value.data if isinstance(value, Tensor) else value
+        array = value.array if isinstance(value, Tensor) else value
         if not hasattr(array, 'shape') or not hasattr(array, 'dtype'):
             array = backend.host_array(array)
         if tuple(array.shape) != tuple(target.shape):
@@ -49,6 +49,6 @@ def load_state_dict(root, state_dict, strict=True):
         raise RuntimeError(f"Error(s) in loading state_dict for {type(root).__name__}:\n\t"
                            + '\n\t'.join(errors))
     for target, array in updates:   # only after every check passed: all or nothing
-        target.data[...] = backend.to_device(array, target.device).astype(target.dtype,
+        target.array[...] = backend.to_device(array, target.device).astype(target.dtype,
                                                                         copy=False)
     return IncompatibleKeys(missing, unexpected)

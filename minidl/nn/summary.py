@@ -1,7 +1,7 @@
 """summary(model, input_shape): a Keras-style table of layers, output shapes and parameters."""
 from .. import backend
 from ..autograd import no_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, make
 from .module import Module
 
 
@@ -53,7 +53,7 @@ def _describe(output, batch):
 def _dry_run(model, input_shape, batch_size, device, dtype):
     """Run the model once under no_grad in eval mode on zeros; returns {id(module): shape}."""
     xp = backend.module_for(device)
-    inputs = [Tensor._make(xp.zeros((batch_size,) + shape, dtype=dtype), None, 0)
+    inputs = [make(xp.zeros((batch_size,) + shape, dtype=dtype))
               for shape in _shapes(input_shape)]
     shapes, handles = {}, []
 

@@ -2,7 +2,7 @@
 import math
 
 from .. import backend
-from ..tensor import Tensor
+from ..tensor import Tensor, make
 
 
 def _grads(parameters):
@@ -27,7 +27,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     device = grads[0].device
     norms = []
     for g in grads:
-        xp, a = backend.array_module(g.data), g.data
+        xp, a = backend.array_module(g.array), g.array
         if math.isinf(norm_type):
             n = xp.abs(a).max() if a.size else xp.zeros((), dtype=a.dtype)
         else:
@@ -48,13 +48,13 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     coef = max_norm / (value + 1e-6)
     if not coef >= 1.0:              # also true for a NaN norm, which (as PyTorch) spreads NaN
         for g in grads:
-            g.data *= coef
-    return Tensor._make(xp.asarray(total), None, 0)
+            g.array *= coef
+    return make(xp.asarray(total))
 
 
 def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clip every gradient element to [-clip_value, clip_value] in place."""
     clip_value = float(clip_value)
     for g in _grads(parameters):
-        xp = backend.array_module(g.data)
-        xp.clip(g.data, -clip_value, clip_value, out=g.data)
+        xp = backend.array_module(g.array)
+        xp.clip(g.array, -clip_value, clip_value, out=g.array)

@@ -1,5 +1,10 @@
-"""Differentiable tensor operations, also attached to Tensor as methods (x.exp(), x.sum(1), ...)."""
-from ..tensor import Tensor
+"""Differentiable tensor operations, also Tensor's operators and methods (x + y, x.exp(), ...).
+
+Each primitive is a Function (its forward on arrays and its backward beside it) with a lowercase
+wrapper that checks arguments: ``math.py`` (elementwise arithmetic and functions, matmul),
+``reduce.py`` (sums, means, extremes), ``shape.py`` (reshape, indexing, joining), ``inplace.py``
+(in-place updates with PyTorch's safety rules). ``methods.py`` attaches them to Tensor.
+"""
 from .math import (Abs, Add, Cast, Clone, Div, Exp, MatMul, Mul, Neg, ToDevice, abs, add, clip,
                    compare, cos, div, exp, lift, log, matmul, maximum, minimum, mul, neg, pow,
                    sigmoid, sin, sqrt, sub, tanh, where)
@@ -7,22 +12,6 @@ from .reduce import (amax, amin, argmax, argmin, logsumexp, max, mean, min, norm
                      sum, var)
 from .shape import (T, broadcast_to, cat, concatenate, expand, flatten, getitem, mT, pad,
                     permute, reshape, split, squeeze, stack, sum_to, transpose, unsqueeze)
+from . import methods
 
-
-def _attach():
-    methods = dict(
-        exp=exp, log=log, sqrt=sqrt, abs=abs, sin=sin, cos=cos, tanh=tanh, sigmoid=sigmoid,
-        clip=clip, clamp=clip, maximum=maximum, minimum=minimum, pow=pow, matmul=matmul,
-        sum=sum, mean=mean, var=var, std=std, max=max, min=min, amax=amax, amin=amin,
-        logsumexp=logsumexp, argmax=argmax, argmin=argmin,
-        reshape=reshape, view=reshape, permute=permute, transpose=transpose, flatten=flatten,
-        squeeze=squeeze, unsqueeze=unsqueeze, broadcast_to=broadcast_to, expand=expand,
-        sum_to=sum_to, split=split, neg=neg,
-    )
-    for name, fn in methods.items():
-        setattr(Tensor, name, fn)
-    Tensor.T = property(T)
-    Tensor.mT = property(mT)
-
-
-_attach()
+methods.attach()

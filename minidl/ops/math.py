@@ -5,8 +5,8 @@ differentiated). Broadcasting needs no care here: the engine sums each gradient 
 shape.
 """
 from .. import backend
-from ..autograd import Clone, Function  # noqa: F401  (Clone is part of ops)
-from ..tensor import Tensor, from_data
+from ..autograd import Function
+from ..tensor import Tensor, from_data, make
 
 
 def lift(value, like):
@@ -17,7 +17,7 @@ def lift(value, like):
     """
     if isinstance(value, Tensor):
         return value
-    xp = backend.array_module(like.data)
+    xp = backend.array_module(like.array)
     if isinstance(value, backend.BOOL_TYPES):
         dtype = like.dtype
     elif isinstance(value, backend.INTEGER_TYPES):
@@ -27,7 +27,7 @@ def lift(value, like):
     else:
         device = like.device if isinstance(value, (list, tuple)) else None
         return from_data(value, device=device)
-    return Tensor._make(xp.asarray(value, dtype=dtype), None, 0)
+    return make(xp.asarray(value, dtype=dtype))
 
 
 def _broadcast_error(name, a, b):
@@ -58,8 +58,8 @@ class Mul(Function):
         return a * b
 
     def backward(self, gy):
-        a, b = self.inputs
-        return (gy * b if a.requires_grad else None), (gy * a if b.requires_grad else None)
+        return (gy * self.input(1) if self.needs_grad(0) else None,
+                gy * self.input(0) if self.needs_grad(1) else None)
 
 
 class Div(Function):
@@ -68,9 +68,18 @@ class Div(Function):
         return a / b
 
     def backward(self, gy):
-        a, b = self.inputs
+        b = self.input(1)
         ga = gy / b
-        return ga, (-ga * a / b if b.requires_grad else None)
+        return ga, (-ga * self.input(0) / b if self.needs_grad(1) else None)
+
+
+class Clone(Function):
+    """A copy of the values; the gradient passes unchanged."""
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, gy):
+        return gy
 
 
 class Neg(Function):
@@ -147,8 +156,8 @@ class Abs(Function):
         return backend.array_module(a).abs(a)
 
     def backward(self, gy):
-        x = self.inputs[0].data
-        return gy * Tensor._make(backend.array_module(x).sign(x), None, 0)
+        x = self.inputs[0].array
+        return gy * make(backend.array_module(x).sign(x))
 
 
 class Sin(Function):
@@ -199,7 +208,7 @@ class Sigmoid(Function):
 class MaskedGrad(Function):
     """Base for ops whose derivative is 0/1 (or a fixed factor) on a mask computed in forward."""
     def backward(self, gy):
-        return gy * Tensor._make(self.mask, None, 0)
+        return gy * make(self.mask)
 
 
 class Clip(MaskedGrad):
@@ -230,7 +239,7 @@ class Maximum(Function):
         return xp.maximum(a, b) if self.take_max else xp.minimum(a, b)
 
     def backward(self, gy):
-        share = Tensor._make(self.share.astype(gy.dtype), None, 0)
+        share = make(self.share.astype(gy.dtype))
         return gy * share, gy * (1 - share)
 
 
@@ -243,7 +252,7 @@ class Where(Function):
         return backend.array_module(a).where(self.condition, a, b)
 
     def backward(self, gy):
-        zero = Tensor._make(backend.array_module(gy.data).zeros((), dtype=gy.dtype), None, 0)
+        zero = make(backend.array_module(gy.array).zeros((), dtype=gy.dtype))
         return Where(self.condition)(gy, zero), Where(self.condition)(zero, gy)
 
 
@@ -253,9 +262,8 @@ class MatMul(Function):
         return backend.matmul(a, b)
 
     def backward(self, gy):
-        a, b = self.inputs
-        ga = gy @ b.mT if a.requires_grad else None
-        gb = a.mT @ gy if b.requires_grad else None
+        ga = gy @ self.input(1).mT if self.needs_grad(0) else None
+        gb = self.input(0).mT @ gy if self.needs_grad(1) else None
         return ga, gb
 
 
@@ -291,9 +299,9 @@ def promote(a, b):
     takes the float dtype (NumPy would give int64 + float32 -> float64)."""
     if a.dtype != b.dtype:
         if a.dtype.kind in 'biu' and b.dtype.kind == 'f':
-            a = Tensor._make(a.data.astype(b.dtype), None, 0)
+            a = make(a.array.astype(b.dtype))
         elif b.dtype.kind in 'biu' and a.dtype.kind == 'f':
-            b = Tensor._make(b.data.astype(a.dtype), None, 0)
+            b = make(b.array.astype(a.dtype))
     return a, b
 
 
@@ -303,7 +311,7 @@ def _binary(function_class, name):
             a = lift(a, b)
         elif not isinstance(b, Tensor):
             b = lift(b, a)
-        if a.data.dtype is not b.data.dtype and a.data.dtype != b.data.dtype:
+        if a.array.dtype is not b.array.dtype and a.array.dtype != b.array.dtype:
             a, b = promote(a, b)
         try:
             return function_class()(a, b)
@@ -344,7 +352,7 @@ def pow(a, b):
 def _unary(function_class, name):
     def op(x):
         if x.dtype.kind in 'biu' and name not in ('abs', 'neg'):
-            x = Tensor._make(x.data.astype('float32'), None, 0)   # as PyTorch: float32 result
+            x = make(x.array.astype('float32'))   # as PyTorch: float32 result
         return function_class()(x)
     op.__name__ = name
     op.__doc__ = f"Elementwise {name}; same shape as the input."
@@ -384,7 +392,7 @@ def where(condition, a, b):
         a = lift(a, b)
     else:
         a, b = from_data(a), from_data(b)
-    cond = condition.data if isinstance(condition, Tensor) else a._xp().asarray(condition)
+    cond = condition.array if isinstance(condition, Tensor) else a._xp().asarray(condition)
     try:
         return Where(cond.astype(bool))(a, b)
     except ValueError as exc:
@@ -422,4 +430,4 @@ def compare(name, a, b):
     """A comparison (less, equal, ...) as a boolean tensor outside the graph."""
     a = a if isinstance(a, Tensor) else lift(a, b)
     b = lift(b, a)
-    return Tensor._make(getattr(a._xp(), name)(a.data, b.data), None, 0)
+    return make(getattr(a._xp(), name)(a.array, b.array))

@@ -5,7 +5,7 @@ import collections
 
 from .. import backend
 from ..autograd import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, make
 
 
 def normalize_dims(dim, ndim, name='dim'):
@@ -45,9 +45,14 @@ class Sum(Function):
 
 
 class BroadcastTo(Function):
-    """A broadcast view in ``shape``; the gradient is summed back (sum_to)."""
+    """A broadcast view in ``shape`` (read-only); the gradient is summed back (sum_to)."""
+    is_view = True
+
     def __init__(self, shape):
         self.shape = shape
+
+    def view_again(self, _):
+        return BroadcastTo(self.shape)
 
     def forward(self, x):
         self.source = x.shape
@@ -89,7 +94,7 @@ class Extreme(Function):
                                                        if i not in self.axes))
 
     def backward(self, gy):
-        return gy.reshape(self.kept) * Tensor._make(self.share.astype(gy.dtype), None, 0)
+        return gy.reshape(self.kept) * make(self.share.astype(gy.dtype))
 
 
 def sum(x, dim=None, keepdim=False):
@@ -160,24 +165,24 @@ def logsumexp(x, dim=None, keepdim=False):
     """log(sum(exp(x))) over ``dim``, computed stably by factoring out the maximum."""
     axes = normalize_dims(dim, x.ndim)
     xp = x._xp()
-    peak = x.data.max(axis=axes, keepdims=True)
+    peak = x.array.max(axis=axes, keepdims=True)
     peak = xp.where(xp.isfinite(peak), peak, 0)
-    shift = Tensor._make(peak, None, 0)
+    shift = make(peak)
     out = (x - shift).exp().sum(axes, keepdim=True).log() + shift
     return out if keepdim else out.reshape(tuple(n for i, n in enumerate(x.shape)
                                                  if i not in axes))
 
 
 def _arg(x, dim, keepdim, largest):
-    data = x.data
+    data = x.array
     if dim is None:
         index = data.argmax() if largest else data.argmin()
-        return Tensor._make(x._xp().asarray(index, dtype='int64'), None, 0)
+        return make(x._xp().asarray(index, dtype='int64'))
     dim = normalize_dims(dim, x.ndim)[0]
     index = data.argmax(axis=dim) if largest else data.argmin(axis=dim)
     if keepdim:
         index = x._xp().expand_dims(index, dim)
-    return Tensor._make(index.astype('int64'), None, 0)
+    return make(index.astype('int64'))
 
 
 def argmax(x, dim=None, keepdim=False):

@@ -3,14 +3,20 @@ import itertools
 
 from .. import backend
 from ..autograd import Function
-from ..tensor import Tensor
+from ..tensor import Tensor, make
 from .reduce import BroadcastTo, SumTo, normalize_dims
 
 
 class Reshape(Function):
-    """The same values in a new shape; the gradient is reshaped back."""
+    """The same values in a new shape (a view when the memory layout allows); the gradient is
+    reshaped back."""
+    is_view = True
+
     def __init__(self, shape):
         self.shape = shape
+
+    def view_again(self, _):
+        return Reshape(self.shape)
 
     def forward(self, x):
         self.source = x.shape
@@ -21,9 +27,14 @@ class Reshape(Function):
 
 
 class Transpose(Function):
-    """Axes permuted by ``axes``; the gradient is permuted back by the inverse."""
+    """Axes permuted by ``axes`` (a view); the gradient is permuted back by the inverse."""
+    is_view = True
+
     def __init__(self, axes):
         self.axes = axes
+
+    def view_again(self, _):
+        return Transpose(self.axes)
 
     def forward(self, x):
         return x.transpose(self.axes)
@@ -32,26 +43,46 @@ class Transpose(Function):
         return gy.permute(*sorted(range(len(self.axes)), key=self.axes.__getitem__))
 
 
-def _is_advanced(index):
+def is_basic_index(index):
+    """True for an index of ints, slices, None and Ellipsis only (NumPy's basic indexing, which
+    gives a view)."""
     parts = index if isinstance(index, tuple) else (index,)
-    return any(not isinstance(p, (int, slice, type(None), type(Ellipsis))) for p in parts)
+    return all(isinstance(p, _BASIC) and not isinstance(p, backend.BOOL_TYPES) for p in parts)
 
 
-def _raw_index(index, xp):
-    """Replace Tensors and lists inside an index by arrays of the indexed tensor's module."""
+_BASIC = backend.INTEGER_TYPES + (slice, type(None), type(Ellipsis))
+
+
+def raw_index(index, xp):
+    """Replace Tensors and lists inside an index by arrays of the indexed tensor's module. A
+    basic index gets a trailing Ellipsis, so that NumPy too returns a 0-d view for ``x[i]`` of
+    a 1-D x (not a scalar copy), as CuPy does."""
+    if is_basic_index(index):
+        index = index if isinstance(index, tuple) else (index,)
+        return index if any(i is Ellipsis for i in index) else index + (Ellipsis,)
     if isinstance(index, tuple):
-        return tuple(_raw_index(i, xp) for i in index)
+        return tuple(_raw_part(i, xp) for i in index)
+    return _raw_part(index, xp)
+
+
+def _raw_part(index, xp):
     if isinstance(index, Tensor):
-        index = index.data
+        index = index.array
     if isinstance(index, list) or backend.array_module(index) is not xp and hasattr(index, 'ndim'):
         return xp.asarray(backend.to_numpy(index) if hasattr(index, 'ndim') else index)
     return index
 
 
 class GetItem(Function):
-    """x[index]; the gradient is scattered back into zeros (IndexAdd)."""
+    """x[index] (a view for basic indexing: ints, slices, None, ...); the gradient is scattered
+    back into zeros (IndexAdd)."""
+    is_view = True
+
     def __init__(self, index):
         self.index = index
+
+    def view_again(self, _):
+        return GetItem(self.index)
 
     def forward(self, x):
         self.source = x.shape
@@ -68,7 +99,7 @@ class IndexAdd(Function):
 
     def forward(self, gy):
         out = backend.array_module(gy).zeros(self.shape, dtype=gy.dtype)
-        if _is_advanced(self.index):
+        if not is_basic_index(self.index):
             backend.scatter_add(out, self.index, gy)
         else:
             out[self.index] = gy
@@ -97,9 +128,15 @@ class Concat(Function):
 
 
 class Split(Function):
-    """Pieces of ``sizes`` along ``axis`` (several outputs); gradients are concatenated."""
+    """Pieces of ``sizes`` along ``axis`` (several outputs, views); gradients are concatenated."""
+    is_view = True
+
     def __init__(self, sizes, axis):
         self.sizes, self.axis = sizes, axis
+
+    def view_again(self, i):
+        start = sum(self.sizes[:i])
+        return GetItem((slice(None),) * self.axis + (slice(start, start + self.sizes[i]),))
 
     def forward(self, x):
         self.shape = x.shape
@@ -107,12 +144,12 @@ class Split(Function):
         return tuple(backend.array_module(x).split(x, bounds, axis=self.axis))
 
     def backward(self, *grads):
-        xp = backend.array_module(self.inputs[0].data)
+        xp = backend.array_module(self.inputs[0].array)
         parts = []
         for g, n in zip(grads, self.sizes):
             if g is None:
                 shape = self.shape[:self.axis] + (n,) + self.shape[self.axis + 1:]
-                g = Tensor._make(xp.zeros(shape, dtype=self.inputs[0].dtype), None, 0)
+                g = make(xp.zeros(shape, dtype=self.inputs[0].dtype))
             parts.append(g)
         return Concat(self.axis)(*parts)
 
@@ -231,7 +268,7 @@ def sum_to(x, shape):
 def getitem(x, index):
     """x[index]: basic slicing and integer/boolean array indexing; gradients scatter back,
     accumulating where an index repeats."""
-    return GetItem(_raw_index(index, x._xp()))(x)
+    return GetItem(raw_index(index, x._xp()))(x)
 
 
 def _check_same(tensors, name):

@@ -32,10 +32,10 @@ class Adagrad(Optimizer):
             self._init_state(p, group)
 
     def _init_state(self, p, group):
-        xp = backend.array_module(p.data)
+        xp = backend.array_module(p.array)
         s = self.state[p]
         s['step'] = 0
-        s['sum'] = xp.full_like(p.data, float(group['initial_accumulator_value']))
+        s['sum'] = xp.full_like(p.array, float(group['initial_accumulator_value']))
         return s
 
     def _check_group(self, group):

@@ -1,15 +1,16 @@
 """The Optimizer base class: parameter groups, per-parameter state, zero_grad, step, state_dict.
 
 An optimizer updates parameters in place from their gradients. It works on the raw arrays
-(``p.data``, ``p.grad.data``) with in-place array operations, so an update records no autograd
-graph and runs the same on NumPy and CuPy. Its state (momentum buffers, running averages) is made
+(``p.array``, ``p.grad.array``) with in-place array operations, so an update records no autograd
+graph and runs the same on NumPy and CuPy; each update bumps the parameter's version, so a graph
+built before ``step()`` refuses to backward through the old values, as in PyTorch. Its state (momentum buffers, running averages) is made
 with the parameter's array module, so it lives on the parameter's device with its dtype.
 """
 from collections import defaultdict
 
 from .. import backend
 from ..autograd import enable_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, make
 
 
 def _check(ok, what, value):
@@ -113,11 +114,10 @@ class Optimizer:
                     continue
                 if set_to_none:
                     p.grad = None
-                elif grad._ctx is not None:     # a gradient with a graph (create_graph=True)
-                    p.grad = Tensor._make(backend.array_module(grad.data).zeros_like(grad.data),
-                                          None, 0)
+                elif grad.grad_fn is not None:     # a gradient with a graph (create_graph=True)
+                    p.grad = make(backend.array_module(grad.array).zeros_like(grad.array))
                 else:
-                    grad.data.fill(0)
+                    grad.array.fill(0)
 
     def step(self, closure=None):
         """Update the parameters once; ``closure()`` re-evaluates the model and returns the loss.
@@ -200,22 +200,22 @@ def _export(value):
     """A state value for state_dict: arrays become Tensors holding a copy, numbers stay."""
     if isinstance(value, (int, float, bool)) or value is None:
         return value
-    return Tensor._make(value.copy(), None, 0)
+    return make(value.copy())
 
 
 def _import(value, p, name, key):
     """A state value from a state_dict, on ``p``'s device and (for floats) with its dtype."""
     if isinstance(value, Tensor):
-        value = value.data
+        value = value.array
     if not (isinstance(value, backend.NDARRAY) or hasattr(value, '__cuda_array_interface__')):
         return value.item() if isinstance(value, backend.SCALAR_TYPES) else value
     if name == 'step' and value.ndim == 0:     # a step counter saved as a 0-d array
         return int(value.item())
-    if value.shape != p.data.shape:
+    if value.shape != p.array.shape:
         raise ValueError(f"state {name!r} of parameter {key} has shape {tuple(value.shape)}, but "
-                         f"the parameter has shape {tuple(p.data.shape)}")
+                         f"the parameter has shape {tuple(p.array.shape)}")
     value = backend.to_device(value, p.device)
-    dtype = p.data.dtype if p.data.dtype.kind == 'f' else value.dtype
+    dtype = p.array.dtype if p.array.dtype.kind == 'f' else value.dtype
     return backend.array_module(value).array(value, dtype=dtype, copy=True)
 
 
@@ -224,7 +224,8 @@ def with_grads(optimizer, group):
     each parameter of ``group`` that has a gradient: the head of every update loop."""
     for p in group['params']:
         if p.grad is not None:
-            yield p, p.data, p.grad.data, backend.array_module(p.data), optimizer.state[p]
+            yield p, p.array, p.grad.array, backend.array_module(p.array), optimizer.state[p]
+            p._version_counter.count += 1    # updated in place: a graph that saved p is stale
 
 
 def regularized(g, param, maximize, weight_decay):

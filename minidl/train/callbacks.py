@@ -6,7 +6,7 @@ A callback sees the training run through attributes that ``fit`` sets before tra
 """
 import math
 
-from ..tensor import Tensor
+from ..tensor import Tensor, make
 from .checkpoint import save_checkpoint
 
 
@@ -103,7 +103,7 @@ class EarlyStopping(_Monitor):
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best_weights:
                 # state_dict() shares the live arrays: copy them to keep a snapshot
-                self.best_weights = {k: Tensor._make(v.data.copy(), None, 0)
+                self.best_weights = {k: make(v.array.copy())
                                      for k, v in self.model.state_dict().items()}
             return
         self.wait += 1

@@ -13,7 +13,7 @@ import time
 
 from .. import backend
 from ..autograd import no_grad
-from ..tensor import Tensor, from_data
+from ..tensor import Tensor, from_data, make
 from .callbacks import Callback
 from .checkpoint import _model_device
 
@@ -41,7 +41,7 @@ def _as_tensor(x, device):
     if not isinstance(x, Tensor):
         x = from_data(x)
     if device is not None and x.device != device:
-        x = Tensor._make(backend.to_device(x.data, device), None, 0)
+        x = make(backend.to_device(x.array, device))
     return x
 
 
@@ -57,7 +57,7 @@ def _correct(out, y):
     """The number of correct predictions (a device scalar, not synchronised): class scores
     ``out`` (N, C, ...) against class indices ``y`` (N, ...), or against class probabilities of
     out's shape."""
-    o, t = out.data, y.data
+    o, t = out.array, y.array
     if t.dtype.kind in 'iu' and o.ndim == t.ndim + 1:
         return (o.argmax(axis=1) == t).sum()
     if t.dtype.kind == 'f' and o.shape == t.shape and o.ndim >= 2 and o.shape[1] > 1:
@@ -107,7 +107,7 @@ class _Totals:
         n = int(y.shape[0]) if y.ndim else 1
         self.n += n
         if loss is not None:
-            self.loss = self.loss + loss.data * n
+            self.loss = self.loss + loss.array * n
         if self.accuracy:
             self.correct = self.correct + _correct(out, y)
 
@@ -207,7 +207,7 @@ def _train_epoch(model, data, loss_fn, optimizer, scheduler, kind, device, accur
                 target = _model_device(model)
             totals.add(out, y, loss.detach())
             if batch_hooks:
-                batch_logs = {'batch_size': int(y.shape[0]), 'loss': float(loss.data)}
+                batch_logs = {'batch_size': int(y.shape[0]), 'loss': float(loss.array)}
                 for cb in batch_hooks:
                     cb.on_batch_end(i, batch_logs)
             if bar is not None:
@@ -269,7 +269,7 @@ def predict(model, data_or_x, batch_size=256, device=None):
     from .. import ops
     if isinstance(data_or_x, Tensor) or hasattr(data_or_x, 'shape'):
         x = data_or_x if isinstance(data_or_x, Tensor) else Tensor(data_or_x)
-        batches = (x.data[i:i + batch_size] for i in range(0, max(len(x), 1), batch_size))
+        batches = (x.array[i:i + batch_size] for i in range(0, max(len(x), 1), batch_size))
     else:
         batches = (b[0] if isinstance(b, (tuple, list)) else b for b in data_or_x)
     outputs = []
