@@ -114,7 +114,10 @@ class _Walk:
     def propagate(self, fn, grads, retain_graph):
         """Run ``fn``'s backward and send each input's gradient along its edge, summed to the
         input's shape and cast to its dtype (a gradient has its input's dtype, as PyTorch)."""
-        input_grads = fn.backward(*grads)
+        if fn.fast_backward is not None and not self.create_graph:
+            input_grads = _fast_backward(fn, grads)
+        else:
+            input_grads = fn.backward(*grads)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
         edges, inputs = fn.edges, fn._inputs
@@ -142,6 +145,14 @@ class _Walk:
             if out is not None and g is not None:
                 g = g if self.create_graph else g.detach()
                 out.grad = g if out.grad is None else out.grad + g
+
+
+def _fast_backward(fn, grads):
+    """``fn``'s derivative on raw arrays, its results wrapped as Tensors."""
+    arrays = fn.fast_backward(*[None if g is None else g.array for g in grads])
+    if type(arrays) is not tuple:
+        arrays = (arrays,)
+    return tuple(None if a is None else make(a) for a in arrays)
 
 
 class _Capture:

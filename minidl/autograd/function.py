@@ -13,6 +13,10 @@ When grad mode is on and an input requires grad, the call also records a node of
 returns one per input (or None), in the broadcast shape: the engine sums each down to its input's
 shape and dtype. Because backward is written with Tensor operations, running it with grad mode
 on (``create_graph=True``) records the graph of the gradient itself: higher derivatives.
+
+A Function may also define ``fast_backward``, the same derivative on raw arrays, for a node
+where working on arrays saves real time or memory. The engine chooses it when no graph of the
+backward pass is recorded; ``tests/test_fast_backward.py`` checks that both agree.
 """
 import weakref
 
@@ -38,6 +42,7 @@ class Function:
     saves_output = False
     is_view = False
     n_outputs = 1
+    fast_backward = None     # optionally: the derivative on raw arrays (see the module's text)
 
     def __call__(self, *inputs):
         # The hot path of every operation: kept flat.
