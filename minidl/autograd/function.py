@@ -89,8 +89,13 @@ class Function:
         self._versions = [x._version_counter.count for x in inputs]
         self._retained = None
         if self.saves_output:
-            self._output_ref, self._output_data = weakref.ref(outputs), outputs.array
-            self._output_version = (outputs._version_counter, outputs._version_counter.count)
+            self.saved_output_is(outputs)
+
+    def saved_output_is(self, tensor):
+        """Save ``tensor`` as the output that backward reads (an in-place op's output is the
+        tensor it wrote into)."""
+        self._output_ref, self._output_data = weakref.ref(tensor), tensor.array
+        self._output_version = (tensor._version_counter, tensor._version_counter.count)
 
     @property
     def inputs(self):

@@ -145,29 +145,33 @@ class CrossEntropy(Function):
         return total.astype(dtype, copy=False), (per_class * valid[:, None]) * w[None, :]
 
     def backward(self, gy):
-        x = self.inputs[0]
+        # On Tensors (differentiable): softmax rebuilt from x, q as a dense constant.
+        x = self.input(0)
         xp = x._xp()
-        dtype = x.dtype
         rows = xp.arange(x.shape[0])
-        if self.reduction == 'mean':
-            gy = gy / _const(self.denominator)
+        row_sum, q = self._target_terms(xp, x.dtype)
+        q = xp.zeros(x.shape, dtype=x.dtype) if q is None else q
+        q[rows, self.target] += ((1 - self.smoothing) * self.wy).astype(x.dtype, copy=False)
+        scale = self._upstream(gy)
+        scale = scale.reshape(-1, 1) if self.reduction == 'none' else scale
+        return (Softmax(1)(x) * _const(row_sum[:, None]) - _const(q)) * scale
+
+    def fast_backward(self, gy):
+        # The same on arrays: softmax from the saved log-probabilities, then subtract q.
+        xp, dtype = backend.array_module(gy), self.logp.dtype
+        rows = xp.arange(self.logp.shape[0])
         row_sum, smooth_q = self._target_terms(xp, dtype)
-        onehot_weight = (1 - self.smoothing) * self.wy
-        if is_grad_enabled():
-            # create_graph=True: softmax rebuilt from x (differentiable), q as a dense constant
-            q = smooth_q if smooth_q is not None else xp.zeros(x.shape, dtype=dtype)
-            q[rows, self.target] += onehot_weight.astype(dtype, copy=False)
-            scale = gy.reshape(-1, 1) if self.reduction == 'none' else gy
-            p = Softmax(1)(x)
-            return (p * _const(row_sum[:, None]) - _const(q)) * scale
-        # plain backward on arrays: softmax from the saved log-probabilities, then subtract q
-        r = gy.array
+        r = self._upstream(gy)
         g = xp.exp(self.logp)
         g *= (row_sum * r)[:, None]
-        g[rows, self.target] -= (onehot_weight * r).astype(dtype, copy=False)
+        g[rows, self.target] -= ((1 - self.smoothing) * self.wy * r).astype(dtype, copy=False)
         if smooth_q is not None:
             g -= smooth_q * (r[:, None] if r.ndim else r)
-        return _const(g)
+        return g
+
+    def _upstream(self, gy):
+        """The upstream gradient, divided by the summed target weights for 'mean'."""
+        return gy / self.denominator if self.reduction == 'mean' else gy
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction='mean',

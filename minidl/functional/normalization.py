@@ -1,11 +1,9 @@
 """Batch normalisation for (N, C), (N, C, L) and (N, C, H, W) inputs (any (N, C, *) works)."""
 from .. import backend
-from ..autograd import Function, is_grad_enabled
-from ..tensor import Tensor, constant as _const
+from ..autograd import Function
+from ..tensor import Tensor
 
 __all__ = ['batch_norm']
-
-
 
 
 class BatchNormTrain(Function):
@@ -17,6 +15,7 @@ class BatchNormTrain(Function):
         self.has_weight, self.has_bias = has_weight, has_bias
 
     def forward(self, x, *params):
+        self.count = x.size // x.shape[1]
         self.mean = x.mean(axis=self.axes, keepdims=True)
         xhat = x - self.mean
         self.var = (xhat * xhat).mean(axis=self.axes, keepdims=True)
@@ -33,34 +32,35 @@ class BatchNormTrain(Function):
         return xhat + params[0].reshape(shape) if self.has_bias else xhat.copy()
 
     def backward(self, gy):
-        x = self.inputs[0]
-        axes = self.axes
-        if is_grad_enabled():
-            # create_graph=True: rebuild xhat and 1/std from x with Tensor operations, so that
-            # the gradient below is itself differentiable in x (second derivatives).
-            centered = x - x.mean(axes, keepdim=True)
-            inv_std = ((centered * centered).mean(axes, keepdim=True) + self.eps) ** -0.5
-            xhat = centered * inv_std
-        else:
-            # plain backward: nothing is recorded, so the arrays saved by forward serve
-            xhat, inv_std = _const(self.xhat), _const(self.inv_std)
-        count = x.numel() // x.shape[1]
-        # The closed form: with s1 = sum(gy), s2 = sum(gy * xhat) per channel,
-        # gx = weight / std * (gy - (s1 + xhat * s2) / n); gweight = s2; gbias = s1.
-        s1 = gy.sum(axes, keepdim=True)
-        s2 = (gy * xhat).sum(axes, keepdim=True)
-        grads = []
-        if x.requires_grad:
-            scale = inv_std
-            if self.has_weight:
-                scale = scale * self.inputs[1].reshape(inv_std.shape)
-            grads.append((gy - (xhat * (s2 * (1.0 / count)) + s1 * (1.0 / count))) * scale)
-        else:
-            grads.append(None)
+        # On Tensors, so that the gradient is itself differentiable in x (second derivatives):
+        # xhat and 1/std are rebuilt from x rather than read from forward's arrays.
+        x = self.input(0)
+        centered = x - x.mean(self.axes, keepdim=True)
+        inv_std = ((centered * centered).mean(self.axes, keepdim=True) + self.eps) ** -0.5
+        weight = self.input(1) if self.has_weight else None
+        return self._grads(gy, centered * inv_std, inv_std, weight,
+                           lambda a: a.sum(self.axes, keepdim=True))
+
+    def fast_backward(self, gy):
+        # the same formula on the arrays forward kept (no graph is recorded)
+        weight = self.input(1).array if self.has_weight else None
+        return self._grads(gy, self.xhat, self.inv_std, weight,
+                           lambda a: a.sum(axis=self.axes, keepdims=True))
+
+    def _grads(self, gy, xhat, inv_std, weight, channel_sum):
+        """The closed form, on Tensors or arrays alike: with s1 = sum(gy) and s2 = sum(gy * xhat)
+        per channel over n values, gx = weight / std * (gy - (s1 + xhat * s2) / n),
+        gweight = s2, gbias = s1."""
+        n = self.count
+        s1, s2 = channel_sum(gy), channel_sum(gy * xhat)
+        grads = [None]
+        if self.needs_grad(0):
+            scale = inv_std if weight is None else inv_std * weight.reshape(inv_std.shape)
+            grads[0] = (gy - (xhat * s2 + s1) * (1.0 / n)) * scale
         if self.has_weight:
-            grads.append(s2.reshape(-1) if self.inputs[1].requires_grad else None)
+            grads.append(s2.reshape(-1) if self.needs_grad(1) else None)
         if self.has_bias:
-            grads.append(s1.reshape(-1) if self.inputs[-1].requires_grad else None)
+            grads.append(s1.reshape(-1) if self.needs_grad(len(grads)) else None)
         return tuple(grads)
 
 

@@ -120,6 +120,8 @@ def rebase(target, result):
     if view is None:
         target.grad_fn, target._output_nr = result.grad_fn, result._output_nr
         target.requires_grad = result.requires_grad
+        if result.grad_fn is not None and result.grad_fn.saves_output:
+            result.grad_fn.saved_output_is(target)    # a later write into target is caught
         return
     base = view.base
     new = CopyIntoView(view, written=True)(base, result)
@@ -138,7 +140,8 @@ def arithmetic_(ufunc, op):
             return update_(self, lambda t: op(t, other), reads_target=op.__name__ not in (
                 'add', 'sub'))
         xp = backend.array_module(self.array)
-        _check_cast(backend.result_type(self.array, other.array), self.dtype)
+        _check_cast(backend.result_type(self.array, other.array, *(
+            [backend.float32] if ufunc == 'true_divide' else [])), self.dtype)
         if xp.broadcast_shapes(self.shape, other.shape) != self.shape:
             raise RuntimeError(f"output with shape {self.shape} doesn't match the broadcast "
                                f"shape of {self.shape} and {other.shape}")
@@ -160,10 +163,11 @@ def with_alpha(method):
     return scaled
 
 
-def inplace_version(op):
-    """x.op_(*args): the in-place form of a unary op such as exp or clamp."""
+def inplace_version(op, reads_target=True):
+    """x.op_(*args): the in-place form of a unary op such as exp or clamp. ``reads_target=False``
+    for an op whose backward reads only its output (exp, sigmoid, relu): no copy is kept."""
     def method(self, *args, **kwargs):
-        return update_(self, lambda t: op(t, *args, **kwargs))
+        return update_(self, lambda t: op(t, *args, **kwargs), reads_target)
     method.__name__ = op.__name__ + '_'
     method.__doc__ = f"self = {op.__name__}(self, ...), in place; returns self."
     return method

@@ -63,7 +63,7 @@ _METHODS = dict(
     logsumexp=logsumexp, argmax=argmax, argmin=argmin,
     reshape=reshape, view=reshape, permute=permute, transpose=transpose, flatten=flatten,
     squeeze=squeeze, unsqueeze=unsqueeze, broadcast_to=broadcast_to, expand=expand,
-    sum_to=sum_to, split=split,
+    sum_to=sum_to, split=split, t=lambda self: transpose(self, 0, 1) if self.ndim == 2 else self,
     # devices, dtypes, copies
     to=to, cpu=lambda self: to(self, 'cpu'), cuda=lambda self, device='cuda': to(self, device),
     float=_cast_method(backend.float32, 'float'), double=_cast_method(backend.float64, 'double'),
@@ -77,9 +77,11 @@ _METHODS = dict(
     mul_=inplace.arithmetic_('multiply', mul), div_=inplace.arithmetic_('true_divide', div),
     fill_=inplace.fill_, zero_=inplace.zero_, copy_=inplace.copy_,
     clamp_=inplace.inplace_version(clip), clip_=inplace.inplace_version(clip),
-    exp_=inplace.inplace_version(exp), neg_=inplace.inplace_version(neg),
-    pow_=inplace.inplace_version(pow), sqrt_=inplace.inplace_version(sqrt),
-    sigmoid_=inplace.inplace_version(sigmoid), tanh_=inplace.inplace_version(tanh),
+    exp_=inplace.inplace_version(exp, reads_target=False),
+    neg_=inplace.inplace_version(neg, reads_target=False),
+    pow_=inplace.inplace_version(pow), sqrt_=inplace.inplace_version(sqrt, reads_target=False),
+    sigmoid_=inplace.inplace_version(sigmoid, reads_target=False),
+    tanh_=inplace.inplace_version(tanh, reads_target=False),
 )
 _METHODS.update(__iadd__=_METHODS['add_'], __isub__=_METHODS['sub_'],
                 __imul__=_METHODS['mul_'], __itruediv__=_METHODS['div_'])
