@@ -60,6 +60,7 @@ def train_and_report(args, build_model, data, input_shape, weight_decay, label_s
     start = time.perf_counter()
 
     mdl.set_num_threads(args.threads)
+    mdl.cpu.retain_freed_memory()     # keep freed memory for the next step (glibc; opt-in)
     mdl.manual_seed(args.seed)
     train, test = data()
     train_loader = DataLoader(train, batch_size=args.batch_size, shuffle=True, device=device)
