@@ -173,7 +173,7 @@ def test_gelu_rejects_unknown_approximation(device):
 
 
 def test_activation_rejects_integer_input(device):
-    with pytest.raises(TypeError, match='relu: input must be floating point, got dtype int64'):
+    with pytest.raises(TypeError, match='relu: input must be a floating-point Tensor, got dtype int64'):
         F.relu(mdl.tensor([1, 2], device=device))
 
 
@@ -272,9 +272,9 @@ def test_dropout_edge_cases(device):
     assert not to_numpy(zeros).any() and not to_numpy(x.grad).any()
     assert zeros.dtype == np.float32
     for p in (-0.1, 1.5):
-        with pytest.raises(ValueError, match=f'between 0 and 1, but got p={p}'):
+        with pytest.raises(ValueError, match=f'p must be a number in \\[0, 1\\], got {p}'):
             F.dropout(x, p)
-    with pytest.raises(TypeError, match='dropout: input must be floating point, got dtype int64'):
+    with pytest.raises(TypeError, match='dropout: input must be a floating-point Tensor, got dtype int64'):
         F.dropout(mdl.tensor([1, 2], device=device), 0.5)
 
 

@@ -233,10 +233,10 @@ def test_cross_entropy_errors(device):
     with pytest.raises(ValueError, match=r'weight must be a Tensor of shape \(10,\)'):
         F.cross_entropy(logits, mdl.zeros(8, dtype=mdl.int64, device=device),
                         weight=mdl.ones(3, device=device))
-    with pytest.raises(ValueError, match=r'label_smoothing must be in \[0, 1\], got 1.5'):
+    with pytest.raises(ValueError, match=r'label_smoothing must be a number in \[0, 1\], got 1.5'):
         F.cross_entropy(logits, mdl.zeros(8, dtype=mdl.int64, device=device),
                         label_smoothing=1.5)
-    with pytest.raises(TypeError, match='input must be floating point, got dtype int64'):
+    with pytest.raises(TypeError, match='input must be a floating-point Tensor, got dtype int64'):
         F.cross_entropy(mdl.zeros(2, 3, dtype=mdl.int64, device=device), tensor([0, 1], device))
 
 
@@ -260,7 +260,7 @@ LOSS_CALLS = [
 def test_every_loss_rejects_unknown_reduction(device, name, call):
     for reduction in REDUCTIONS:
         call(device, reduction)
-    with pytest.raises(ValueError, match=f"{name}: reduction must be 'mean', 'sum' or 'none', "
+    with pytest.raises(ValueError, match=f"{name}: reduction must be one of 'mean', 'sum', 'none', "
                                          f"got 'average'"):
         call(device, 'average')
 

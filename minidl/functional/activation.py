@@ -7,16 +7,15 @@ every backward is written with Tensor operations, so second derivatives work too
 import math
 import warnings
 
-from .. import backend
+from .. import backend, validate
 from ..autograd import Function
 from ..ops import sigmoid, tanh  # noqa: F401  (re-exported: torch.nn.functional has both)
+from ..ops.inplace import update_
 from ..ops.reduce import normalize_dims
 from ..tensor import Tensor, constant as _const
 
 __all__ = ['relu', 'leaky_relu', 'elu', 'gelu', 'softplus', 'sigmoid', 'tanh', 'softmax',
            'log_softmax']
-
-
 
 
 class ReLU(Function):
@@ -175,30 +174,31 @@ def log_softmax_array(x, axis):
 
 
 # ---------------------------------------------------------------- public functions
-def _check_float(input, name):
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
-    if input.dtype.kind != 'f':
-        raise TypeError(f"{name}: input must be floating point, got dtype {input.dtype}")
+def _apply(fn, input, inplace=False):
+    """fn(input), or written back into input's memory with inplace=True (as PyTorch's
+    relu_ etc.: the backward of these reads only masks or the output, so no copy is kept)."""
+    if inplace:
+        return update_(input, fn, reads_target=False)
+    return fn(input)
 
 
 def relu(input, inplace=False):
-    """max(input, 0) elementwise; the gradient is 1 where input > 0, else 0. ``inplace`` is
-    accepted for PyTorch compatibility and ignored (a new tensor is returned)."""
-    _check_float(input, 'relu')
-    return ReLU()(input)
+    """max(input, 0) elementwise; the gradient is 1 where input > 0, else 0. ``inplace=True``
+    writes the result into input (and returns it)."""
+    validate.floating('relu', 'input', input)
+    return _apply(ReLU(), input, inplace)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """input where input > 0, else negative_slope * input (same shape)."""
-    _check_float(input, 'leaky_relu')
-    return LeakyReLU(float(negative_slope))(input)
+    validate.floating('leaky_relu', 'input', input)
+    return _apply(LeakyReLU(float(negative_slope)), input, inplace)
 
 
 def elu(input, alpha=1.0, inplace=False):
     """input where input > 0, else alpha * (exp(input) - 1) (same shape)."""
-    _check_float(input, 'elu')
-    return ELU(float(alpha))(input)
+    validate.floating('elu', 'input', input)
+    return _apply(ELU(float(alpha)), input, inplace)
 
 
 def gelu(input, approximate='none'):
@@ -206,18 +206,18 @@ def gelu(input, approximate='none'):
     with approximate='tanh': 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
     if approximate not in ('none', 'tanh'):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    _check_float(input, 'gelu')
+    validate.floating('gelu', 'input', input)
     return GELU(approximate)(input)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta * input)) / beta, and input itself where beta * input > threshold."""
-    _check_float(input, 'softplus')
+    validate.floating('softplus', 'input', input)
     return Softplus(float(beta), float(threshold))(input)
 
 
 def _softmax_dim(name, input, dim, dtype):
-    _check_float(input, name)
+    validate.floating(name, 'input', input)
     if dim is None:
         # PyTorch's legacy implicit choice, with its deprecation warning
         dim = 0 if input.ndim in (0, 1, 3) else 1

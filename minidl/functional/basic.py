@@ -1,6 +1,7 @@
 """linear, dropout and flatten: the stateless parts of Dense, Dropout and Flatten layers."""
-from .. import backend, ops
+from .. import backend, ops, validate
 from ..autograd import Function
+from ..ops.inplace import update_
 from ..ops.math import MaskedGrad
 from ..tensor import Tensor
 
@@ -42,9 +43,8 @@ def linear(input, weight, bias=None):
     input: (..., in_features); weight: (out_features, in_features); bias: (out_features,) or
     None. Returns (..., out_features). Differentiable (to any order) in all three.
     """
-    if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
-        raise TypeError(f"linear: input and weight must be Tensors, got "
-                        f"{type(input).__name__} and {type(weight).__name__}")
+    validate.tensor('linear', 'input', input)
+    validate.tensor('linear', 'weight', weight)
     if weight.ndim != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape "
                          f"{weight.shape}")
@@ -55,17 +55,11 @@ def linear(input, weight, bias=None):
             f"linear: input of shape {input.shape} has {got} features in its last dimension, but "
             f"weight of shape {weight.shape} expects in_features={in_features} (the layer was "
             f"built for inputs of shape (..., {in_features}))")
-    if input.dtype != weight.dtype:
-        raise TypeError(f"linear: input has dtype {input.dtype} but weight has dtype "
-                        f"{weight.dtype}; convert one of them (e.g. input.float())")
+    validate.like('linear', 'weight', weight, input)
     if bias is None:
         return Linear()(input, weight)
-    if bias.shape != (out_features,):
-        raise ValueError(f"linear: bias must have shape ({out_features},) to match weight of "
-                         f"shape {weight.shape}, got {bias.shape}")
-    if bias.dtype != weight.dtype:
-        raise TypeError(f"linear: bias has dtype {bias.dtype} but weight has dtype "
-                        f"{weight.dtype}")
+    validate.shape('linear', 'bias', bias, (out_features,))
+    validate.like('linear', 'bias', bias, input)
     return Linear()(input, weight, bias)
 
 
@@ -83,21 +77,18 @@ def dropout(input, p=0.5, training=True, inplace=False):
     """Inverted dropout: zero each element with probability p and scale the rest by 1 / (1 - p),
     so the expected value is unchanged. Identity when p == 0 or not training; zeros when p == 1.
     The mask comes from the device's generator, so mdl.manual_seed makes it repeat.
-    ``inplace`` is accepted for PyTorch compatibility and ignored."""
-    if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got p={p}")
-    if input.dtype.kind != 'f':
-        raise TypeError(f"dropout: input must be floating point, got dtype {input.dtype}")
+    ``inplace=True`` writes the result into input (and returns it)."""
+    p = validate.number('dropout', 'p', p, 0, 1)
+    validate.floating('dropout', 'input', input)
     if not training or p == 0:
         return input
-    xp = input._xp()
     if p == 1:
-        return Dropout(xp.zeros(input.shape, dtype=input.dtype))(input)
-    draw_dtype = input.dtype if input.dtype.itemsize >= 4 else 'float32'
-    gen = backend.generator(input.device)
-    keep = gen.random(input.shape, dtype=draw_dtype) >= p
-    mask = keep * input.dtype.type(1.0 / (1.0 - p))    # bool * scalar of input's dtype
-    return Dropout(mask)(input)
+        mask = input._xp().zeros(input.shape, dtype=input.dtype)
+    else:
+        draw_dtype = input.dtype if input.dtype.itemsize >= 4 else backend.float32
+        keep = backend.generator(input.device).random(input.shape, dtype=draw_dtype) >= p
+        mask = keep * input.dtype.type(1.0 / (1.0 - p))    # bool * scalar of input's dtype
+    return update_(input, Dropout(mask), reads_target=False) if inplace else Dropout(mask)(input)
 
 
 def flatten(input, start_dim=1, end_dim=-1):

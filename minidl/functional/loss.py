@@ -7,20 +7,13 @@ target backward.
 """
 import warnings
 
-from .. import backend
-from ..autograd import Function, is_grad_enabled
+from .. import backend, validate
+from ..autograd import Function
 from ..tensor import Tensor, constant as _const, from_data
 from .activation import Softmax, Softplus, log_softmax, log_softmax_array
 
 __all__ = ['cross_entropy', 'nll_loss', 'mse_loss', 'l1_loss', 'binary_cross_entropy',
            'binary_cross_entropy_with_logits']
-
-
-
-
-def _check_reduction(name, reduction):
-    if reduction not in ('mean', 'sum', 'none'):
-        raise ValueError(f"{name}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
 def _reduce(loss, reduction):
@@ -35,13 +28,6 @@ def _as_tensor(value, like, name, what):
     if value is None:
         raise TypeError(f"{name}: {what} must be a Tensor, got None")
     return from_data(value, device=like.device)
-
-
-def _check_input(name, input):
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
-    if input.dtype.kind != 'f':
-        raise TypeError(f"{name}: input must be floating point, got dtype {input.dtype}")
 
 
 # ---------------------------------------------------------------- class-index targets
@@ -186,11 +172,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction='mean
     label_smoothing in [0, 1]: mixes the target with the uniform distribution.
     reduction: 'mean' (default), 'sum' or 'none' (per-sample losses of the target's shape).
     """
-    _check_input('cross_entropy', input)
-    _check_reduction('cross_entropy', reduction)
-    if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
-                         f"{label_smoothing}")
+    validate.floating('cross_entropy', 'input', input)
+    validate.one_of('cross_entropy', 'reduction', reduction, ('mean', 'sum', 'none'))
+    validate.number('cross_entropy', 'label_smoothing', label_smoothing, 0, 1)
     target = _as_tensor(target, input, 'cross_entropy', 'target')
     if target.dtype.kind == 'f' and target.shape == input.shape:
         return _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing)
@@ -229,8 +213,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction='mean'):
     """Negative log-likelihood: -weight[target] * input[n, target[n]] for log-probabilities
     input (N, C) or (N, C, d1, ...) (e.g. from log_softmax) and integer targets (N,) or
     (N, d1, ...). 'mean' divides by the summed weights of the non-ignored targets."""
-    _check_input('nll_loss', input)
-    _check_reduction('nll_loss', reduction)
+    validate.floating('nll_loss', 'input', input)
+    validate.one_of('nll_loss', 'reduction', reduction, ('mean', 'sum', 'none'))
     target = _as_tensor(target, input, 'nll_loss', 'target')
     logits, t, _, wy, _, shape = _class_targets('nll_loss', input, target, weight,
                                                 ignore_index)
@@ -244,7 +228,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction='mean'):
 
 # ---------------------------------------------------------------- regression losses
 def _paired(name, input, target):
-    _check_input(name, input)
+    validate.floating(name, 'input', input)
     target = _as_tensor(target, input, name, 'target')
     if target.shape != input.shape:
         warnings.warn(f"{name}: Using a target size ({target.shape}) that is different to the "
@@ -256,7 +240,7 @@ def _paired(name, input, target):
 
 def mse_loss(input, target, reduction='mean'):
     """Squared error (input - target)^2, elementwise, then reduced."""
-    _check_reduction('mse_loss', reduction)
+    validate.one_of('mse_loss', 'reduction', reduction, ('mean', 'sum', 'none'))
     target = _paired('mse_loss', input, target)
     diff = input - target
     return _reduce(diff * diff, reduction)
@@ -264,7 +248,7 @@ def mse_loss(input, target, reduction='mean'):
 
 def l1_loss(input, target, reduction='mean'):
     """Absolute error |input - target|, elementwise, then reduced."""
-    _check_reduction('l1_loss', reduction)
+    validate.one_of('l1_loss', 'reduction', reduction, ('mean', 'sum', 'none'))
     target = _paired('l1_loss', input, target)
     return _reduce((input - target).abs(), reduction)
 
@@ -306,8 +290,8 @@ class BinaryCrossEntropy(Function):
 def binary_cross_entropy(input, target, weight=None, reduction='mean'):
     """-weight * (target * log(input) + (1 - target) * log(1 - input)) for probabilities
     input in [0, 1] (logs clamped at -100, as PyTorch), then reduced. target: input's shape."""
-    _check_input('binary_cross_entropy', input)
-    _check_reduction('binary_cross_entropy', reduction)
+    validate.floating('binary_cross_entropy', 'input', input)
+    validate.one_of('binary_cross_entropy', 'reduction', reduction, ('mean', 'sum', 'none'))
     target = _as_tensor(target, input, 'binary_cross_entropy', 'target')
     if target.shape != input.shape:
         raise ValueError(f"binary_cross_entropy: Using a target size ({target.shape}) that is "
@@ -329,8 +313,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction='mean
     """Binary cross-entropy of sigmoid(input) against target, computed stably from the logits:
     (1 - t) x + (1 + (pos_weight - 1) t) * log(1 + exp(-x)), then times weight and reduced.
     pos_weight (broadcast along the last dimension, e.g. (C,)) weighs the positive class."""
-    _check_input('binary_cross_entropy_with_logits', input)
-    _check_reduction('binary_cross_entropy_with_logits', reduction)
+    validate.floating('binary_cross_entropy_with_logits', 'input', input)
+    validate.one_of('binary_cross_entropy_with_logits', 'reduction', reduction, ('mean', 'sum', 'none'))
     target = _as_tensor(target, input, 'binary_cross_entropy_with_logits', 'target')
     if target.shape != input.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: Target size ({target.shape}) must "

@@ -1,5 +1,5 @@
 """Batch normalisation for (N, C), (N, C, L) and (N, C, H, W) inputs (any (N, C, *) works)."""
-from .. import backend
+from .. import backend, validate
 from ..autograd import Function
 from ..tensor import Tensor
 
@@ -64,16 +64,6 @@ class BatchNormTrain(Function):
         return tuple(grads)
 
 
-def _check_channels(name, t, channels, input):
-    if t is None:
-        return
-    if not isinstance(t, Tensor):
-        raise TypeError(f"batch_norm: {name} must be a Tensor or None, got {type(t).__name__}")
-    if t.shape != (channels,):
-        raise ValueError(f"batch_norm: {name} must have shape ({channels},) for an input of "
-                         f"shape {input.shape} with {channels} channels, got {t.shape}")
-
-
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
     """Normalise each channel of input (N, C, *) to zero mean and unit variance, then scale by
@@ -85,15 +75,15 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     running_var, as PyTorch. training=False: uses the running statistics.
     Returns a tensor of the input's shape.
     """
-    if not isinstance(input, Tensor):
-        raise TypeError(f"batch_norm: input must be a Tensor, got {type(input).__name__}")
+    validate.floating('batch_norm', 'input', input)
     if input.ndim < 2:
         raise ValueError(f"batch_norm: input must have shape (N, C, *) with at least 2 "
                          f"dimensions, got shape {input.shape}")
     channels = input.shape[1]
     for name, t in (('running_mean', running_mean), ('running_var', running_var),
                     ('weight', weight), ('bias', bias)):
-        _check_channels(name, t, channels, input)
+        if t is not None:
+            validate.shape('batch_norm', name, t, (channels,))
     if (running_mean is None) != (running_var is None):
         raise ValueError("batch_norm: give both running_mean and running_var, or neither")
     axes = (0,) + tuple(range(2, input.ndim))

@@ -5,7 +5,7 @@ LogSoftmax along ``dim``); output shape = input shape. ``inplace=True`` is accep
 PyTorch compatibility but the result is always a new tensor (the values are the same).
 """
 from .. import functional as F
-from .layers import check_tensor
+from .. import validate
 from .module import Module
 
 
@@ -15,7 +15,7 @@ class _Activation(Module):
         self.inplace = inplace
 
     def forward(self, x):
-        check_tensor(self, x)
+        validate.tensor(repr(self), 'input', x)
         return self._fn(x)
 
     def extra_repr(self):

@@ -1,24 +1,13 @@
 """Convolution layers Conv1d and Conv2d: they own weight and bias and call F.conv1d / F.conv2d."""
 import math
 
-from .. import backend
+from .. import backend, validate
 from .. import functional as F
 from ..tensor import Tensor, make
 from . import init
-from .layers import check_input, check_window_args
 from .module import Module, Parameter
 
 _PADDING_MODES = ('zeros', 'reflect', 'replicate', 'circular')
-
-
-def _ntuple(value, n, name):
-    """(v,) * n from an int, or the tuple itself when it has n ints."""
-    if isinstance(value, backend.INTEGER_TYPES) and not isinstance(value, bool):
-        return (int(value),) * n
-    value = tuple(value)
-    if len(value) != n or not all(isinstance(v, backend.INTEGER_TYPES) for v in value):
-        raise ValueError(f"{name} must be an int or a tuple of {n} ints, got {value!r}")
-    return tuple(int(v) for v in value)
 
 
 class _ConvNd(Module):
@@ -32,9 +21,7 @@ class _ConvNd(Module):
         name, n = type(self).__name__, self._dims
         for arg, value in (('in_channels', in_channels), ('out_channels', out_channels),
                            ('groups', groups)):
-            if not isinstance(value, backend.INTEGER_TYPES) or isinstance(value, bool) \
-                    or value < 1:
-                raise ValueError(f"{name}: {arg} must be a positive int, got {value!r}")
+            validate.integer(name, arg, value, minimum=1)
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
                              f"({out_channels}) must both be divisible by groups ({groups})")
@@ -42,10 +29,9 @@ class _ConvNd(Module):
             raise NotImplementedError(
                 f"{name}: padding_mode={padding_mode!r} is not implemented; only 'zeros' is "
                 f"(PyTorch also knows {', '.join(repr(m) for m in _PADDING_MODES[1:])})")
-        check_window_args(name, kernel_size, stride, padding, dilation)
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
-        self.kernel_size = _ntuple(kernel_size, n, 'kernel_size')
-        self.stride = _ntuple(stride, n, 'stride')
+        self.kernel_size = validate.ints(name, 'kernel_size', kernel_size, n, minimum=1)
+        self.stride = validate.ints(name, 'stride', stride, n, minimum=1)
         if isinstance(padding, str):
             if padding not in ('same', 'valid'):
                 raise ValueError(f"{name}: padding must be an int, a tuple, 'same' or 'valid', "
@@ -55,8 +41,8 @@ class _ConvNd(Module):
                                  f"convolutions (stride={self.stride})")
             self.padding = padding
         else:
-            self.padding = _ntuple(padding, n, 'padding')
-        self.dilation = _ntuple(dilation, n, 'dilation')
+            self.padding = validate.ints(name, 'padding', padding, n, minimum=0)
+        self.dilation = validate.ints(name, 'dilation', dilation, n, minimum=1)
         self.groups, self.padding_mode = int(groups), padding_mode
         device = backend.canonical_device(device)
         xp, dtype = backend.module_for(device), backend.dtype(dtype or backend.float32)
@@ -78,8 +64,8 @@ class _ConvNd(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def _check(self, x):
-        check_input(self, x, (self._dims + 2,), f"(N, {self.in_channels}, {self._spatial})",
-                    self.in_channels)
+        validate.rank(repr(self), x, (self._dims + 2,),
+                      f"(N, {self.in_channels}, {self._spatial})", self.in_channels)
 
     def extra_repr(self):
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "

@@ -1,43 +1,11 @@
-"""Dense (Linear), Flatten, Identity and Dropout, and the input checks shared by all layers."""
+"""Dense (Linear), Flatten, Identity and Dropout."""
 import math
 
-from .. import backend
+from .. import backend, validate
 from .. import functional as F
 from ..tensor import Tensor, make
 from . import init
 from .module import Module, Parameter
-
-
-def check_tensor(layer, x):
-    """TypeError naming ``layer`` when ``x`` is not a Tensor (e.g. a NumPy array)."""
-    if not isinstance(x, Tensor):
-        hint = ' (wrap it with mdl.tensor(x))' if hasattr(x, 'shape') or isinstance(
-            x, (list, tuple)) else ''
-        raise TypeError(f"{layer!r}: expected a minidl Tensor as input, got "
-                        f"{type(x).__module__}.{type(x).__name__}{hint}")
-
-
-def check_input(layer, x, ndims, expected, channels=None):
-    """ValueError naming ``layer``, the expected shape and the actual one, when ``x`` does not
-    have one of the ranks ``ndims`` or (with ``channels``) its dimension 1 is not ``channels``.
-
-    ``expected`` describes the accepted shapes, e.g. '(N, 3, H, W)'.
-    """
-    check_tensor(layer, x)
-    shape = tuple(x.shape)
-    if x.ndim not in ndims:
-        hint = ''
-        if channels is not None and x.ndim == min(ndims) - 1:
-            if channels == 1:
-                hint += '; for one-channel inputs add the channel dimension: x.unsqueeze(1)'
-            if shape and shape[0] == channels:
-                hint += '; for a single sample add the batch dimension: x.unsqueeze(0)'
-        ranks = ' or '.join(f'{n}-D' for n in ndims)
-        raise ValueError(f"{layer!r}: expected a {ranks} input of shape {expected}, got shape "
-                         f"{shape} ({x.ndim}-D){hint}")
-    if channels is not None and shape[1] != channels:
-        raise ValueError(f"{layer!r}: expected input of shape {expected} with {channels} "
-                         f"channels in dimension 1, got shape {shape} ({shape[1]} channels)")
 
 
 class Identity(Module):
@@ -70,10 +38,9 @@ class Dense(Module):
         if out_features is None:
             raise TypeError("Dense needs out_features: Dense(out_features) or "
                             "Dense(in_features, out_features)")
-        for name, value in (('in_features', in_features), ('out_features', out_features)):
-            if value is not None and (not isinstance(value, backend.INTEGER_TYPES) or value < 0
-                                      or isinstance(value, bool)):
-                raise ValueError(f"Dense: {name} must be a non-negative int, got {value!r}")
+        if in_features is not None:
+            validate.integer('Dense', 'in_features', in_features, minimum=0)
+        validate.integer('Dense', 'out_features', out_features, minimum=0)
         self.in_features = None
         self.out_features = int(out_features)
         self.use_bias = bool(bias)
@@ -142,7 +109,7 @@ class Dense(Module):
         return []
 
     def _check(self, x):
-        check_tensor(self, x)
+        validate.tensor(repr(self), 'input', x)
         if x.ndim == 0:
             raise ValueError(f"{self!r}: expected input of shape (*, in_features), got a 0-D "
                              "tensor")
@@ -180,7 +147,7 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x):
-        check_tensor(self, x)
+        validate.tensor(repr(self), 'input', x)
         return F.flatten(x, self.start_dim, self.end_dim)
 
     def extra_repr(self):
@@ -193,29 +160,12 @@ class Dropout(Module):
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p!r}")
-        self.p, self.inplace = float(p), inplace
+        self.p, self.inplace = validate.number('Dropout', 'p', p, 0, 1), inplace
 
     def forward(self, x):
-        check_tensor(self, x)
-        return F.dropout(x, self.p, self.training)
+        validate.tensor(repr(self), 'input', x)
+        return F.dropout(x, self.p, self.training, self.inplace)
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
 
-
-def check_window_args(layer, kernel_size, stride, padding, dilation=1):
-    """Raise ValueError naming ``layer`` and the argument unless kernel_size, stride and dilation
-    are positive and padding non-negative (ints or tuples of ints; padding may be a string,
-    which the functional op checks)."""
-    for name, value, least in (('kernel_size', kernel_size, 1), ('stride', stride, 1),
-                               ('padding', padding, 0), ('dilation', dilation, 1)):
-        if isinstance(value, str) and name == 'padding':
-            continue
-        values = tuple(value) if isinstance(value, (tuple, list)) else (value,)
-        if not values or not all(isinstance(v, backend.INTEGER_TYPES) and not isinstance(v, bool)
-                                 and v >= least for v in values):
-            kind = 'positive' if least else 'non-negative'
-            raise ValueError(f"{layer}: {name} must be a {kind} int or a tuple of {kind} ints, "
-                             f"got {value!r}")

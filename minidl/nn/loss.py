@@ -5,24 +5,20 @@ functional loss: ``loss = criterion(input, target)``. reduction='mean' (default)
 'sum' adds up, 'none' returns the per-element (or per-sample) losses.
 """
 from .. import functional as F
+from .. import validate
 from ..tensor import Tensor
-from .layers import check_tensor
 from .module import Module
 
 
 class _Loss(Module):
     def __init__(self, reduction='mean'):
         super().__init__()
-        if reduction not in ('none', 'mean', 'sum'):
-            raise ValueError(f"{type(self).__name__}: reduction must be 'none', 'mean' or "
-                             f"'sum', got {reduction!r}")
-        self.reduction = reduction
+        self.reduction = validate.one_of(type(self).__name__, 'reduction', reduction,
+                                         ('none', 'mean', 'sum'))
 
     def _check(self, input, target):
-        check_tensor(self, input)
-        if not isinstance(target, Tensor):
-            raise TypeError(f"{self!r}: expected the target as a minidl Tensor, got "
-                            f"{type(target).__name__} (wrap it with mdl.tensor(target))")
+        validate.tensor(repr(self), 'input', input)
+        validate.tensor(repr(self), 'target', target)
 
     def extra_repr(self):
         return '' if self.reduction == 'mean' else f"reduction={self.reduction!r}"
@@ -43,10 +39,9 @@ class CrossEntropyLoss(_WeightedLoss):
 
     def __init__(self, weight=None, ignore_index=-100, reduction='mean', label_smoothing=0.0):
         super().__init__(weight, reduction)
-        if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(f"CrossEntropyLoss: label_smoothing must be in [0, 1], got "
-                             f"{label_smoothing!r}")
-        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+        self.ignore_index = ignore_index
+        self.label_smoothing = validate.number('CrossEntropyLoss', 'label_smoothing',
+                                               label_smoothing, 0, 1)
 
     def forward(self, input, target):
         self._check(input, target)

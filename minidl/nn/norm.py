@@ -5,11 +5,10 @@ running statistics are updated, running = (1 - momentum) * running + momentum * 
 unbiased batch variance), or a cumulative average when momentum is None. In eval mode the running
 statistics are used and nothing is updated.
 """
-from .. import backend
+from .. import backend, validate
 from .. import functional as F
 from ..tensor import Tensor, make
 from . import init
-from .layers import check_input
 from .module import Module, Parameter
 
 
@@ -19,9 +18,7 @@ class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, device=None, dtype=None):
         super().__init__()
-        if not isinstance(num_features, backend.INTEGER_TYPES) or num_features < 1:
-            raise ValueError(f"{type(self).__name__}: num_features must be a positive int, got "
-                             f"{num_features!r}")
+        validate.integer(type(self).__name__, 'num_features', num_features, minimum=1)
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         xp = backend.module_for(backend.canonical_device(device))
@@ -60,8 +57,8 @@ class _BatchNorm(Module):
             init.zeros_(self.bias)
 
     def forward(self, x):
-        check_input(self, x, self._ndims, self._expected.format(c=self.num_features),
-                    self.num_features)
+        validate.rank(repr(self), x, self._ndims, self._expected.format(c=self.num_features),
+                      self.num_features)
         if self.training and x.numel() // x.shape[1] <= 1:
             raise ValueError(f"{self!r}: expected more than 1 value per channel when training, "
                              f"got input of shape {tuple(x.shape)}; use a batch of more than "

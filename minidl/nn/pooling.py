@@ -5,7 +5,7 @@ defaults to 2 (a Keras convenience: MaxPool2d() halves height and width); the st
 the kernel size.
 """
 from .. import functional as F
-from .layers import check_input, check_tensor, check_window_args
+from .. import validate
 from .module import Module
 
 
@@ -17,13 +17,22 @@ class _Pool(Module):
     def _run(self, name, x, *args, **kwargs):
         """Check ``x``, then call F.<name>(x, *args, **kwargs) on a batched input."""
         n = self._dims
-        check_input(self, x, (n + 1, n + 2),
-                    f"(N, C, {self._spatial}) or (C, {self._spatial})")
+        validate.rank(repr(self), x, (n + 1, n + 2),
+                      f"(N, C, {self._spatial}) or (C, {self._spatial})")
         fn = getattr(F, name)
         if x.ndim == n + 2:
             return fn(x, *args, **kwargs)
         out = fn(x.unsqueeze(0), *args, **kwargs)
         return tuple(o.squeeze(0) for o in out) if isinstance(out, tuple) else out.squeeze(0)
+
+
+def _check_window(pool, dilation=1):
+    """kernel_size, stride and dilation positive, padding non-negative (ints or tuples)."""
+    name, n = type(pool).__name__, pool._dims
+    for arg, value, least in (('kernel_size', pool.kernel_size, 1), ('stride', pool.stride, 1),
+                              ('padding', pool.padding, 0), ('dilation', dilation, 1)):
+        validate.ints(name, arg, value, len(value) if isinstance(value, (tuple, list)) else n,
+                      minimum=least)
 
 
 class _MaxPoolNd(_Pool):
@@ -33,7 +42,7 @@ class _MaxPoolNd(_Pool):
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding, self.dilation = padding, dilation
-        check_window_args(type(self).__name__, kernel_size, self.stride, padding, dilation)
+        _check_window(self, dilation=dilation)
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def extra_repr(self):
@@ -71,7 +80,7 @@ class AvgPool1d(_Pool):
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding, self.ceil_mode = padding, ceil_mode
-        check_window_args(type(self).__name__, kernel_size, self.stride, padding)
+        _check_window(self)
         self.count_include_pad = count_include_pad
 
     def forward(self, x):
@@ -91,7 +100,7 @@ class AvgPool2d(_Pool):
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding, self.ceil_mode = padding, ceil_mode
-        check_window_args(type(self).__name__, kernel_size, self.stride, padding)
+        _check_window(self)
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def forward(self, x):
@@ -139,7 +148,7 @@ class GlobalAvgPool(Module):
     Keras's GlobalAveragePooling."""
 
     def forward(self, x):
-        check_tensor(self, x)
+        validate.tensor(repr(self), 'input', x)
         if x.ndim < 3:
             raise ValueError(f"{self!r}: expected an input of shape (N, C, *spatial) with at "
                              f"least one spatial dimension, got shape {tuple(x.shape)}")
