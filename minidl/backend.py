@@ -7,7 +7,8 @@ CuPy is imported lazily: ``import minidl`` never needs it. Where NumPy and CuPy 
 generators, 0-d results, ``scatter_add``, ``erf``), the difference is handled here, once.
 
 Who imports NumPy by name: this module, and modules that work on the host only by nature
-(``io``: files; ``datasets``, ``data``: host-side loading and shuffling; ``gradcheck``: float64
+(``io``: files; ``datasets``, ``data``: host-side loading and shuffling; ``cpu``: CPU threads
+and malloc; ``gradcheck``: float64
 finite differences summed on the host). Everything else asks this module.
 """
 import os

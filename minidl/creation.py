@@ -3,8 +3,6 @@
 Floating-point tensors default to float32. Random draws come from the per-device generator that
 ``minidl.manual_seed`` makes repeatable.
 """
-import numpy
-
 from . import backend
 from .tensor import Tensor, check_dtype, from_data, make
 
@@ -20,7 +18,7 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
 
 def from_numpy(array):
     """A CPU tensor sharing memory with the NumPy ``array`` (its dtype kept)."""
-    if not isinstance(array, numpy.ndarray):
+    if not isinstance(array, backend.NDARRAY):
         raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
     check_dtype(array.dtype, 'array of dtype')
     return make(array)
@@ -30,7 +28,7 @@ def _size(size):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     for n in size:
-        if not isinstance(n, (int, numpy.integer)) or n < 0:
+        if not isinstance(n, backend.INTEGER_TYPES) or n < 0:
             raise ValueError(f"size must be non-negative integers, got {tuple(size)}")
     return tuple(int(n) for n in size)
 
@@ -42,7 +40,7 @@ def _new(array, requires_grad):
 
 def _filled(size, value, dtype, device, requires_grad):
     xp = backend.module_for(device)
-    dtype = check_dtype(dtype if dtype is not None else numpy.float32)
+    dtype = check_dtype(dtype if dtype is not None else backend.float32)
     return _new(xp.full(_size(size), value, dtype=dtype), requires_grad)
 
 
@@ -59,16 +57,16 @@ def ones(*size, dtype=None, device=None, requires_grad=False):
 def empty(*size, dtype=None, device=None, requires_grad=False):
     """An uninitialised tensor of the given size."""
     xp = backend.module_for(device)
-    dtype = check_dtype(dtype if dtype is not None else numpy.float32)
+    dtype = check_dtype(dtype if dtype is not None else backend.float32)
     return _new(xp.empty(_size(size), dtype=dtype), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     """A tensor of ``size`` filled with ``fill_value``."""
     if dtype is None and isinstance(fill_value, bool):
-        dtype = numpy.bool_
+        dtype = backend.bool_
     elif dtype is None and isinstance(fill_value, int):
-        dtype = numpy.int64
+        dtype = backend.int64
     return _filled((size,) if isinstance(size, int) else size, fill_value, dtype, device,
                    requires_grad)
 
@@ -98,8 +96,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if end is None:
         start, end = 0, start
     if dtype is None:
-        ints = all(isinstance(v, (int, numpy.integer)) for v in (start, end, step))
-        dtype = numpy.int64 if ints else numpy.float32
+        ints = all(isinstance(v, backend.INTEGER_TYPES) for v in (start, end, step))
+        dtype = backend.int64 if ints else backend.float32
     xp = backend.module_for(device)
     return _new(xp.arange(start, end, step, dtype=check_dtype(dtype)), requires_grad)
 
@@ -107,18 +105,18 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from start to end inclusive."""
     xp = backend.module_for(device)
-    dtype = check_dtype(dtype or numpy.float32)
+    dtype = check_dtype(dtype or backend.float32)
     return _new(xp.linspace(start, end, steps).astype(dtype), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     """The identity matrix (n, m)."""
     xp = backend.module_for(device)
-    return _new(xp.eye(n, m, dtype=check_dtype(dtype or numpy.float32)), requires_grad)
+    return _new(xp.eye(n, m, dtype=check_dtype(dtype or backend.float32)), requires_grad)
 
 
 def _float_dtype(dtype):
-    dtype = check_dtype(dtype or numpy.float32)
+    dtype = check_dtype(dtype or backend.float32)
     if dtype.kind != 'f':
         raise TypeError(f"random floats need a floating-point dtype, got {dtype}")
     return dtype
@@ -131,9 +129,9 @@ def _draw(kind, size, dtype, device, *params):
     shape = _size(size)
     if kind == 'normal':
         # float32 draws directly in float32 (never through float64) on both backends
-        values = gen.standard_normal(shape, dtype=dtype if dtype.itemsize >= 4 else numpy.float32)
+        values = gen.standard_normal(shape, dtype=dtype if dtype.itemsize >= 4 else backend.float32)
     else:
-        values = gen.random(shape, dtype=dtype if dtype.itemsize >= 4 else numpy.float32)
+        values = gen.random(shape, dtype=dtype if dtype.itemsize >= 4 else backend.float32)
     if params:
         a, b = params
         values = values * values.dtype.type(b) + values.dtype.type(a)
@@ -172,7 +170,7 @@ def randint(low, high=None, size=(), dtype=None, device=None):
         low, high = 0, low
     gen = backend.generator(backend.canonical_device(device))
     shape = (size,) if isinstance(size, int) else tuple(size)
-    return _new(gen.integers(low, high, shape).astype(check_dtype(dtype or numpy.int64)), False)
+    return _new(gen.integers(low, high, shape).astype(check_dtype(dtype or backend.int64)), False)
 
 
 def randperm(n, device=None):

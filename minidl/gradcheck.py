@@ -42,7 +42,7 @@ def _contract(fn, inputs, upstream):
     total = 0.0
     for out, u in zip(outs, upstream):
         if u is not None:
-            total += float((out.array.astype(numpy.float64) * u).sum())
+            total += float((out.array.astype(backend.float64) * u).sum())
     return total
 
 
@@ -60,64 +60,82 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
     checked = _differentiable(inputs)
     rng = numpy.random.default_rng(seed)
     outs = _outputs(fn, inputs)
-    upstream = [backend.array_module(o.array).asarray(rng.standard_normal(o.shape)).astype(o.dtype)
-                if isinstance(o, Tensor) and o.dtype.kind == 'f' else None for o in outs]
+    upstream = [backend.array_module(o.array).asarray(rng.standard_normal(o.shape)).astype(
+        o.dtype) if isinstance(o, Tensor) and o.dtype.kind == 'f' else None for o in outs]
     if all(u is None for u in upstream):
         raise ValueError("gradcheck: fn returned no floating-point tensor")
     # An output that does not require grad does not depend on the inputs: its analytical
     # gradient is zero, which the finite differences must confirm.
-    pairs = [(o, make(u)) for o, u in zip(outs, upstream)
-             if u is not None and o.requires_grad]
+    pairs = [(o, make(u)) for o, u in zip(outs, upstream) if u is not None and o.requires_grad]
     targets = [inputs[i] for i in checked]
     analytical = (autograd_grad([p[0] for p in pairs], targets, [p[1] for p in pairs],
                                 allow_unused=True) if pairs else [None] * len(targets))
     for i, g in zip(checked, analytical):
         x = inputs[i]
-        xp = backend.array_module(x.array)
-        ga = xp.zeros(x.shape) if g is None else g.array
-        original = x.array
-        if directional:
-            direction = xp.asarray(rng.standard_normal(x.shape))
-            direction /= max(float(xp.sqrt((direction ** 2).sum())), 1e-12)
-            x.array = original + eps * direction
-            plus = _contract(fn, inputs, upstream)
-            x.array = original - eps * direction
-            minus = _contract(fn, inputs, upstream)
-            x.array = original
-            numerical = numpy.array([(plus - minus) / (2 * eps)])
-            analytic = numpy.array([float((ga * direction).sum())])
-            where = ['a random direction (directional mode)']
-        else:
-            flat = original.copy().reshape(-1)
-            numerical = numpy.empty(flat.size)
-            for k in range(flat.size):
-                saved = flat[k]
-                flat[k] = saved + eps
-                x.array = flat.reshape(original.shape)
-                plus = _contract(fn, inputs, upstream)
-                flat[k] = saved - eps
-                minus = _contract(fn, inputs, upstream)
-                flat[k] = saved
-                numerical[k] = (plus - minus) / (2 * eps)
-            x.array = original
-            analytic = backend.to_numpy(ga).reshape(-1).astype(numpy.float64)
-            where = [f"element {tuple(int(j) for j in numpy.unravel_index(k, x.shape))}"
-                     for k in range(flat.size)]
-        error = numpy.abs(analytic - numerical)
-        allowed = atol + rtol * numpy.abs(numerical)
-        bad = error > allowed
-        if bad.any() or not numpy.isfinite(analytic).all():
-            k = int(numpy.argmax(numpy.where(bad, error - allowed, -numpy.inf))) if bad.any() \
-                else int(numpy.argmin(numpy.isfinite(analytic)))
-            message = (f"gradcheck failed for input {i} (shape {x.shape}) at {where[k]}: "
-                       f"analytical {analytic[k]:.8g}, numerical {numerical[k]:.8g}, "
-                       f"difference {error[k]:.3g} > tolerance {allowed[k]:.3g} "
-                       f"(atol={atol}, rtol={rtol}); {int(bad.sum())} of {bad.size} "
-                       "elements fail")
+        analytic = numpy.zeros(x.shape) if g is None else backend.to_numpy(g.array)
+        difference = _directional if directional else _elementwise
+        analytic, numerical, where = difference(fn, inputs, x, upstream, eps, analytic, rng)
+        message = _mismatch(i, x, analytic, numerical, where, atol, rtol)
+        if message is not None:
             if raise_exception:
                 raise GradcheckError(message)
             return False
     return True
+
+
+def _elementwise(fn, inputs, x, upstream, eps, analytic, rng):
+    """(analytical, numerical, names) per element of x: central differences, one element at
+    a time (x's array is swapped for a perturbed copy, then put back)."""
+    original = x.array
+    flat = original.copy().reshape(-1)
+    numerical = numpy.empty(flat.size)
+    try:
+        for k in range(flat.size):
+            saved = float(flat[k])      # a number: on CuPy, flat[k] is a view that would change
+            values = []
+            for step in (eps, -eps):
+                flat[k] = saved + step
+                x.array = flat.reshape(original.shape)
+                values.append(_contract(fn, inputs, upstream))
+            flat[k] = saved
+            numerical[k] = (values[0] - values[1]) / (2 * eps)
+    finally:
+        x.array = original
+    where = [f"element {tuple(int(j) for j in numpy.unravel_index(k, x.shape))}"
+             for k in range(flat.size)]
+    return analytic.reshape(-1).astype(numpy.float64), numerical, where
+
+
+def _directional(fn, inputs, x, upstream, eps, analytic, rng):
+    """(analytical, numerical, names) of the derivative along one random unit direction."""
+    original = x.array
+    direction = rng.standard_normal(x.shape)
+    direction /= max(float(numpy.sqrt((direction ** 2).sum())), 1e-12)
+    step = backend.array_module(original).asarray(eps * direction)
+    try:
+        x.array = original + step
+        plus = _contract(fn, inputs, upstream)
+        x.array = original - step
+        minus = _contract(fn, inputs, upstream)
+    finally:
+        x.array = original
+    return (numpy.array([float((analytic * direction).sum())]),
+            numpy.array([(plus - minus) / (2 * eps)]), ['a random direction (directional mode)'])
+
+
+def _mismatch(i, x, analytic, numerical, where, atol, rtol):
+    """The failure message for input ``i``, or None when every element passes."""
+    error = numpy.abs(analytic - numerical)
+    allowed = atol + rtol * numpy.abs(numerical)
+    bad = error > allowed
+    if not bad.any() and numpy.isfinite(analytic).all():
+        return None
+    k = int(numpy.argmax(numpy.where(bad, error - allowed, -numpy.inf))) if bad.any() \
+        else int(numpy.argmin(numpy.isfinite(analytic)))
+    return (f"gradcheck failed for input {i} (shape {x.shape}) at {where[k]}: analytical "
+            f"{analytic[k]:.8g}, numerical {numerical[k]:.8g}, difference {error[k]:.3g} > "
+            f"tolerance {allowed[k]:.3g} (atol={atol}, rtol={rtol}); {int(bad.sum())} of "
+            f"{bad.size} elements fail")
 
 
 def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,

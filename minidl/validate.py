@@ -75,6 +75,11 @@ def one_of(where, name, value, choices):
     return value
 
 
+def reduction(where, value):
+    """``value`` if it is one of a loss's reductions: 'mean', 'sum' or 'none'."""
+    return one_of(where, 'reduction', value, ('mean', 'sum', 'none'))
+
+
 def shape(where, name, value, expected):
     """``value`` (a Tensor) if its shape is ``expected``."""
     tensor(where, name, value)

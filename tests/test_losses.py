@@ -230,7 +230,7 @@ def test_cross_entropy_errors(device):
     with pytest.raises(ValueError, match=r'target of shape \(8, 2\) does not match input of '
                                          r'shape \(8, 10\).*need shape \(8,\)'):
         F.cross_entropy(logits, mdl.zeros(8, 2, dtype=mdl.int64, device=device))
-    with pytest.raises(ValueError, match=r'weight must be a Tensor of shape \(10,\)'):
+    with pytest.raises(ValueError, match=r'weight must have shape \(10,\)'):
         F.cross_entropy(logits, mdl.zeros(8, dtype=mdl.int64, device=device),
                         weight=mdl.ones(3, device=device))
     with pytest.raises(ValueError, match=r'label_smoothing must be a number in \[0, 1\], got 1.5'):
@@ -414,3 +414,18 @@ def test_binary_cross_entropy_with_logits_stable(device):
     with pytest.raises(ValueError, match=r'Target size \(\(5, 1\)\) must be the same as input '
                                          r'size \(\(5,\)\)'):
         F.binary_cross_entropy_with_logits(x, mdl.ones(5, 1, device=device))
+
+
+def test_out_of_range_targets_never_wait_for_the_gpu(device):
+    # On the CPU an out-of-range class index raises; on a GPU checking would make the host wait
+    # for the device every step, so the loss becomes NaN instead (fit stops on NaN losses).
+    logits = mdl.randn(3, 4, device=device)
+    target = mdl.tensor([0, 4, 1], device=device)
+    if device == 'cpu':
+        with pytest.raises(IndexError, match='target value 4 is out of range for 4 classes'):
+            F.cross_entropy(logits, target)
+    else:
+        assert np.isnan(float(F.cross_entropy(logits, target)))
+        assert np.isnan(to_numpy(F.cross_entropy(logits, target, reduction='none'))[1])
+        probabilities = mdl.tensor([0.5, 1.5], device=device)
+        assert np.isnan(float(F.binary_cross_entropy(probabilities, mdl.ones(2, device=device))))

@@ -31,13 +31,8 @@ def _as_tensor(value, like, name, what):
 
 
 # ---------------------------------------------------------------- class-index targets
-def _class_targets(name, input, target, weight, ignore_index):
-    """Check class-index targets against input (N, C, d1, ...) or (C,) and flatten both.
-
-    Returns logits (M, C) with the class dimension last, the targets (M,) with ignored entries
-    set to class 0, the (M,) mask of samples not ignored, the (M,) weight of each sample's class
-    (0 where ignored), the per-class weights (C,) or None, and the shape of an unreduced loss.
-    """
+def _check_class_target(name, input, target):
+    """(number of classes, the target shape the input needs) for class-index targets."""
     if input.ndim == 0:
         raise ValueError(f"{name}: input must have a class dimension, got a 0-d tensor")
     classes = input.shape[1] if input.ndim > 1 else input.shape[0]
@@ -46,37 +41,49 @@ def _class_targets(name, input, target, weight, ignore_index):
         raise TypeError(f"{name}: class-index targets must be an integer tensor (int64), got "
                         f"dtype {target.dtype} (use target.long(); for class probabilities pass "
                         f"a float target of the input's shape {input.shape})")
-    if target.shape != expected:
-        if input.ndim > 2 and target.ndim == 1:
-            raise ValueError(
-                f"{name}: input of shape {input.shape} and target of shape {target.shape} do "
-                f"not match: with one class index per sample the input must be (N, C) logits. "
-                f"Did you forget to flatten? Add Flatten() before Dense so the model outputs "
-                f"shape (N, C)")
-        raise ValueError(f"{name}: target of shape {target.shape} does not match input of "
-                         f"shape {input.shape}: class-index targets need shape {expected}")
-    xp = input._xp()
-    t = target.array.reshape(-1)
-    if backend.array_module(t) is not xp:
+    if target.device != input.device:
         raise RuntimeError(f"{name}: input is on {input.device} but target is on "
                            f"{target.device}; move them to the same device")
+    if target.shape == expected:
+        return classes, expected
+    if input.ndim > 2 and target.ndim == 1:
+        raise ValueError(
+            f"{name}: input of shape {input.shape} and target of shape {target.shape} do "
+            f"not match: with one class index per sample the input must be (N, C) logits. "
+            f"Did you forget to flatten? Add Flatten() before Dense so the model outputs "
+            f"shape (N, C)")
+    raise ValueError(f"{name}: target of shape {target.shape} does not match input of "
+                     f"shape {input.shape}: class-index targets need shape {expected}")
+
+
+def _class_targets(name, input, target, weight, ignore_index):
+    """Check class-index targets against input (N, C, d1, ...) or (C,) and flatten both.
+
+    Returns logits (M, C) with the class dimension last, the targets (M,) with ignored entries
+    set to class 0, the (M,) mask of samples not ignored, the (M,) weight of each sample's class
+    (0 where ignored), the per-class weights (C,) or None, and the shape of an unreduced loss.
+    Out-of-range class indices raise IndexError on the CPU. On a GPU, looking would make the
+    host wait for the device at every step, so there they make the loss NaN instead (and
+    ``minidl.train.fit`` stops on a NaN loss with a message).
+    """
+    classes, expected = _check_class_target(name, input, target)
+    xp = input._xp()
+    t = target.array.reshape(-1)
     valid = t != ignore_index
     bad = ((t < 0) | (t >= classes)) & valid
-    if bad.any():
+    if xp is backend.module_for('cpu') and bad.any():
         raise IndexError(f"{name}: target value {int(t[bad][0])} is out of range for "
                          f"{classes} classes (valid class indices are 0 to {classes - 1}, or "
                          f"ignore_index={ignore_index})")
-    t = xp.where(valid, t, 0)
+    t = xp.where(valid & ~bad, t, 0)
     w = None
     if weight is not None:
-        if not isinstance(weight, Tensor) or weight.shape != (classes,):
-            raise ValueError(f"{name}: weight must be a Tensor of shape ({classes},), one "
-                             f"weight per class, got "
-                             f"{getattr(weight, 'shape', type(weight).__name__)}")
+        validate.shape(name, 'weight', weight, (classes,))
         w = weight.array.astype(input.dtype, copy=False)
         weight_of_target = w[t] * valid
     else:
         weight_of_target = valid.astype(input.dtype)
+    weight_of_target = xp.where(bad, input.dtype.type('nan'), weight_of_target)
     if input.ndim == 1:
         logits = input.reshape(1, classes)
     elif input.ndim == 2:
@@ -173,7 +180,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction='mean
     reduction: 'mean' (default), 'sum' or 'none' (per-sample losses of the target's shape).
     """
     validate.floating('cross_entropy', 'input', input)
-    validate.one_of('cross_entropy', 'reduction', reduction, ('mean', 'sum', 'none'))
+    validate.reduction('cross_entropy', reduction)
     validate.number('cross_entropy', 'label_smoothing', label_smoothing, 0, 1)
     target = _as_tensor(target, input, 'cross_entropy', 'target')
     if target.dtype.kind == 'f' and target.shape == input.shape:
@@ -199,7 +206,7 @@ def _cross_entropy_probabilities(input, target, weight, reduction, smoothing):
     products = log_softmax(input, class_dim) * q
     if weight is not None:
         if not isinstance(weight, Tensor) or weight.shape != (classes,):
-            raise ValueError(f"cross_entropy: weight must be a Tensor of shape ({classes},), "
+            raise ValueError(f"cross_entropy: weight must have shape ({classes},), "
                              f"got {getattr(weight, 'shape', type(weight).__name__)}")
         w = weight.detach().to(dtype=input.dtype)
         products = products * w.reshape((classes,) + (1,) * (input.ndim - class_dim - 1))
@@ -214,7 +221,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction='mean'):
     input (N, C) or (N, C, d1, ...) (e.g. from log_softmax) and integer targets (N,) or
     (N, d1, ...). 'mean' divides by the summed weights of the non-ignored targets."""
     validate.floating('nll_loss', 'input', input)
-    validate.one_of('nll_loss', 'reduction', reduction, ('mean', 'sum', 'none'))
+    validate.reduction('nll_loss', reduction)
     target = _as_tensor(target, input, 'nll_loss', 'target')
     logits, t, _, wy, _, shape = _class_targets('nll_loss', input, target, weight,
                                                 ignore_index)
@@ -240,7 +247,7 @@ def _paired(name, input, target):
 
 def mse_loss(input, target, reduction='mean'):
     """Squared error (input - target)^2, elementwise, then reduced."""
-    validate.one_of('mse_loss', 'reduction', reduction, ('mean', 'sum', 'none'))
+    validate.reduction('mse_loss', reduction)
     target = _paired('mse_loss', input, target)
     diff = input - target
     return _reduce(diff * diff, reduction)
@@ -248,7 +255,7 @@ def mse_loss(input, target, reduction='mean'):
 
 def l1_loss(input, target, reduction='mean'):
     """Absolute error |input - target|, elementwise, then reduced."""
-    validate.one_of('l1_loss', 'reduction', reduction, ('mean', 'sum', 'none'))
+    validate.reduction('l1_loss', reduction)
     target = _paired('l1_loss', input, target)
     return _reduce((input - target).abs(), reduction)
 
@@ -277,7 +284,8 @@ class BinaryCrossEntropy(Function):
 
     def forward(self, x, t):
         xp = backend.array_module(x)
-        return -(t * _clamped_log_array(x, xp) + (1 - t) * _clamped_log_array(1 - x, xp))
+        loss = -(t * _clamped_log_array(x, xp) + (1 - t) * _clamped_log_array(1 - x, xp))
+        return xp.where((x < 0) | (x > 1), x.dtype.type('nan'), loss)   # not a probability
 
     def backward(self, gy):
         x, t = self.inputs
@@ -291,14 +299,16 @@ def binary_cross_entropy(input, target, weight=None, reduction='mean'):
     """-weight * (target * log(input) + (1 - target) * log(1 - input)) for probabilities
     input in [0, 1] (logs clamped at -100, as PyTorch), then reduced. target: input's shape."""
     validate.floating('binary_cross_entropy', 'input', input)
-    validate.one_of('binary_cross_entropy', 'reduction', reduction, ('mean', 'sum', 'none'))
+    validate.reduction('binary_cross_entropy', reduction)
     target = _as_tensor(target, input, 'binary_cross_entropy', 'target')
     if target.shape != input.shape:
         raise ValueError(f"binary_cross_entropy: Using a target size ({target.shape}) that is "
                          f"different to the input size ({input.shape}) is not supported; "
                          "please ensure they have the same size")
     data = input.array
-    if ((data < 0) | (data > 1)).any():
+    # checked on the CPU; on a GPU a check would wait for the device, so there an input out of
+    # [0, 1] gives a NaN loss instead
+    if input.device == 'cpu' and ((data < 0) | (data > 1)).any():
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1 "
                          "(they are probabilities; for logits use "
                          "binary_cross_entropy_with_logits)")
@@ -314,7 +324,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction='mean
     (1 - t) x + (1 + (pos_weight - 1) t) * log(1 + exp(-x)), then times weight and reduced.
     pos_weight (broadcast along the last dimension, e.g. (C,)) weighs the positive class."""
     validate.floating('binary_cross_entropy_with_logits', 'input', input)
-    validate.one_of('binary_cross_entropy_with_logits', 'reduction', reduction, ('mean', 'sum', 'none'))
+    validate.reduction('binary_cross_entropy_with_logits', reduction)
     target = _as_tensor(target, input, 'binary_cross_entropy_with_logits', 'target')
     if target.shape != input.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: Target size ({target.shape}) must "

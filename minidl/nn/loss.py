@@ -13,8 +13,7 @@ from .module import Module
 class _Loss(Module):
     def __init__(self, reduction='mean'):
         super().__init__()
-        self.reduction = validate.one_of(type(self).__name__, 'reduction', reduction,
-                                         ('none', 'mean', 'sum'))
+        self.reduction = validate.reduction(type(self).__name__, reduction)
 
     def _check(self, input, target):
         validate.tensor(repr(self), 'input', input)

@@ -22,7 +22,26 @@ def load_state_dict(root, state_dict, strict=True):
     missing = [k for k in own if k not in state_dict]
     missing += [k for k in still_lazy if k not in missing]
     unexpected = [k for k in state_dict if k not in own]
-    errors, updates = [], []
+    updates, errors = _matched(own, state_dict)
+    if strict and unexpected:
+        errors.insert(0, 'Unexpected key(s) in state_dict: '
+                      + ', '.join(f'"{k}"' for k in unexpected) + '.')
+    if strict and missing:
+        errors.insert(0, 'Missing key(s) in state_dict: '
+                      + ', '.join(f'"{k}"' for k in missing) + '.')
+    if errors:
+        raise RuntimeError(f"Error(s) in loading state_dict for {type(root).__name__}:\n\t"
+                           + '\n\t'.join(errors))
+    for target, array in updates:   # only after every check passed: all or nothing
+        target.array[...] = backend.to_device(array, target.device).astype(target.dtype,
+                                                                        copy=False)
+        target._version_counter.count += 1
+    return IncompatibleKeys(missing, unexpected)
+
+
+def _matched(own, state_dict):
+    """(target tensor, stored array) pairs that fit, and the errors of those that do not."""
+    updates, errors = [], []
     for key, target in own.items():
         if key not in state_dict:
             continue
@@ -39,16 +58,4 @@ def load_state_dict(root, state_dict, strict=True):
                           f"checkpoint into {target.dtype} in current model.")
         else:
             updates.append((target, array))
-    if strict and unexpected:
-        errors.insert(0, 'Unexpected key(s) in state_dict: '
-                      + ', '.join(f'"{k}"' for k in unexpected) + '.')
-    if strict and missing:
-        errors.insert(0, 'Missing key(s) in state_dict: '
-                      + ', '.join(f'"{k}"' for k in missing) + '.')
-    if errors:
-        raise RuntimeError(f"Error(s) in loading state_dict for {type(root).__name__}:\n\t"
-                           + '\n\t'.join(errors))
-    for target, array in updates:   # only after every check passed: all or nothing
-        target.array[...] = backend.to_device(array, target.device).astype(target.dtype,
-                                                                        copy=False)
-    return IncompatibleKeys(missing, unexpected)
+    return updates, errors

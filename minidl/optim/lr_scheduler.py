@@ -183,37 +183,14 @@ class OneCycleLR(LRScheduler):
                  max_momentum=0.95, div_factor=25.0, final_div_factor=1e4, three_phase=False,
                  last_epoch=-1):
         _check_optimizer(optimizer)
-        if total_steps is not None:
-            if not isinstance(total_steps, int) or total_steps <= 0:
-                raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
-            self.total_steps = total_steps
-        elif epochs is not None and steps_per_epoch is not None:
-            if not isinstance(epochs, int) or epochs <= 0:
-                raise ValueError(f"Expected positive integer epochs, but got {epochs}")
-            if not isinstance(steps_per_epoch, int) or steps_per_epoch <= 0:
-                raise ValueError(f"Expected positive integer steps_per_epoch, but got "
-                                 f"{steps_per_epoch}")
-            self.total_steps = epochs * steps_per_epoch
-        else:
-            raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
+        self.total_steps = _total_steps(total_steps, epochs, steps_per_epoch)
         if not isinstance(pct_start, float) or not 0 <= pct_start <= 1:
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ('cos', 'linear'):
             raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got "
                              f"{anneal_strategy}")
         self.anneal_strategy = anneal_strategy
-        # phases: (end step, lr from, lr to, momentum from, momentum to), keys of each group
-        up = float(pct_start * self.total_steps) - 1
-        if three_phase:
-            self._schedule_phases = [
-                [up, 'initial_lr', 'max_lr', 'max_momentum', 'base_momentum'],
-                [float(2 * pct_start * self.total_steps) - 2, 'max_lr', 'initial_lr',
-                 'base_momentum', 'max_momentum'],
-                [self.total_steps - 1, 'initial_lr', 'min_lr', 'max_momentum', 'max_momentum']]
-        else:
-            self._schedule_phases = [
-                [up, 'initial_lr', 'max_lr', 'max_momentum', 'base_momentum'],
-                [self.total_steps - 1, 'max_lr', 'min_lr', 'base_momentum', 'max_momentum']]
+        self._schedule_phases = _one_cycle_phases(pct_start, self.total_steps, three_phase)
         max_lrs = _per_group('max_lr', optimizer, max_lr)
         if last_epoch == -1:
             for lr, group in zip(max_lrs, optimizer.param_groups):
@@ -222,18 +199,21 @@ class OneCycleLR(LRScheduler):
                 group['min_lr'] = group['initial_lr'] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if 'momentum' not in optimizer.defaults and 'betas' not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with "
-                                 "`cycle_momentum` option enabled")
-            self.use_beta1 = 'betas' in optimizer.defaults
-            max_ms = _per_group('max_momentum', optimizer, max_momentum)
-            base_ms = _per_group('base_momentum', optimizer, base_momentum)
-            if last_epoch == -1:
-                for m_max, m_base, group in zip(max_ms, base_ms, optimizer.param_groups):
-                    self._set_momentum(group, m_max)
-                    group['max_momentum'] = m_max
-                    group['base_momentum'] = m_base
+            self._init_momentum(optimizer, max_momentum, base_momentum, last_epoch)
         super().__init__(optimizer, last_epoch)
+
+    def _init_momentum(self, optimizer, max_momentum, base_momentum, last_epoch):
+        if 'momentum' not in optimizer.defaults and 'betas' not in optimizer.defaults:
+            raise ValueError("optimizer must support momentum or beta1 with "
+                             "`cycle_momentum` option enabled")
+        self.use_beta1 = 'betas' in optimizer.defaults
+        max_ms = _per_group('max_momentum', optimizer, max_momentum)
+        base_ms = _per_group('base_momentum', optimizer, base_momentum)
+        if last_epoch == -1:
+            for m_max, m_base, group in zip(max_ms, base_ms, optimizer.param_groups):
+                self._set_momentum(group, m_max)
+                group['max_momentum'] = m_max
+                group['base_momentum'] = m_base
 
     def _set_momentum(self, group, value):
         if self.use_beta1:
@@ -348,3 +328,31 @@ class ReduceLROnPlateau(LRScheduler):
             new = max(old * self.factor, min_lr)
             if old - new > self.eps:
                 group['lr'] = new
+
+
+def _total_steps(total_steps, epochs, steps_per_epoch):
+    """OneCycleLR's step count: total_steps, or epochs * steps_per_epoch."""
+    if total_steps is not None:
+        if not isinstance(total_steps, int) or total_steps <= 0:
+            raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
+        return total_steps
+    if epochs is None or steps_per_epoch is None:
+        raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
+    if not isinstance(epochs, int) or epochs <= 0:
+        raise ValueError(f"Expected positive integer epochs, but got {epochs}")
+    if not isinstance(steps_per_epoch, int) or steps_per_epoch <= 0:
+        raise ValueError(f"Expected positive integer steps_per_epoch, but got {steps_per_epoch}")
+    return epochs * steps_per_epoch
+
+
+def _one_cycle_phases(pct_start, total, three_phase):
+    """OneCycleLR's phases: [end step, lr from, lr to, momentum from, momentum to] (keys of
+    each parameter group)."""
+    up = float(pct_start * total) - 1
+    if three_phase:
+        return [[up, 'initial_lr', 'max_lr', 'max_momentum', 'base_momentum'],
+                [float(2 * pct_start * total) - 2, 'max_lr', 'initial_lr', 'base_momentum',
+                 'max_momentum'],
+                [total - 1, 'initial_lr', 'min_lr', 'max_momentum', 'max_momentum']]
+    return [[up, 'initial_lr', 'max_lr', 'max_momentum', 'base_momentum'],
+            [total - 1, 'max_lr', 'min_lr', 'base_momentum', 'max_momentum']]

@@ -36,34 +36,18 @@ class RMSprop(Optimizer):
     def _update_group(self, group):
         lr, alpha, eps, weight_decay, momentum = hyper(group, 'lr', 'alpha', 'eps',
                                                        'weight_decay', 'momentum')
-        centered, maximize = group['centered'], group['maximize']
         for p, param, g, xp, s in with_grads(self, group):
             if not s:
-                s['step'] = 0
-                s['square_avg'] = xp.zeros_like(param)
-                if momentum > 0:
-                    s['momentum_buffer'] = xp.zeros_like(param)
-                if centered:
-                    s['grad_avg'] = xp.zeros_like(param)
+                s['step'], s['square_avg'] = 0, xp.zeros_like(param)
             s['step'] += 1
-            g = regularized(g, param, maximize, weight_decay)
+            g = regularized(g, param, group['maximize'], weight_decay)
             square_avg = s['square_avg']
             tmp = g * g                         # the one temporary, reused below with out=
             tmp *= 1 - alpha
             square_avg *= alpha
             square_avg += tmp
-            if centered:
-                grad_avg = s.get('grad_avg')
-                if grad_avg is None:            # centered switched on after the first step
-                    grad_avg = s['grad_avg'] = xp.zeros_like(param)
-                xp.subtract(g, grad_avg, out=tmp)
-                tmp *= 1 - alpha
-                grad_avg += tmp
-                xp.multiply(grad_avg, grad_avg, out=tmp)
-                xp.subtract(square_avg, tmp, out=tmp)
-                avg = xp.sqrt(tmp, out=tmp)
-            else:
-                avg = xp.sqrt(square_avg, out=tmp)
+            avg = _centered(s, g, alpha, tmp, xp) if group['centered'] else \
+                xp.sqrt(square_avg, out=tmp)
             avg += eps
             xp.divide(g, avg, out=tmp)          # tmp = g / avg
             if momentum > 0:
@@ -76,3 +60,16 @@ class RMSprop(Optimizer):
             else:
                 tmp *= lr
             param -= tmp
+
+
+def _centered(s, g, alpha, tmp, xp):
+    """sqrt(square_avg - grad_avg**2) into ``tmp``, updating the running mean grad_avg."""
+    grad_avg = s.get('grad_avg')
+    if grad_avg is None:
+        grad_avg = s['grad_avg'] = xp.zeros_like(g)
+    xp.subtract(g, grad_avg, out=tmp)
+    tmp *= 1 - alpha
+    grad_avg += tmp
+    xp.multiply(grad_avg, grad_avg, out=tmp)
+    xp.subtract(s['square_avg'], tmp, out=tmp)
+    return xp.sqrt(tmp, out=tmp)
