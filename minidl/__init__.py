@@ -29,6 +29,11 @@ _SUBMODULES = ('functional', 'nn', 'optim', 'data', 'datasets', 'train', 'io')
 _LATE_NAMES = {'save': 'io', 'load': 'io', 'summary': 'nn'}
 
 
+def __dir__():
+    # the lazily loaded submodules and names too, so that tab completion finds them
+    return sorted(set(globals()) | set(_SUBMODULES) | set(_LATE_NAMES))
+
+
 def __getattr__(name):
     # Upper layers (nn, optim, train, ...) import the core, so the core imports them on first use.
     import importlib
