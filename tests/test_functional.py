@@ -421,9 +421,12 @@ def test_batch_norm_matches_torch_over_several_steps(device, shape):
 
 def test_batch_norm_without_running_stats_uses_batch_stats(device):
     x, w, b = bn_inputs(device, (5, 3))
-    out = F.batch_norm(x, None, None, w, b, training=False)
+    out = F.batch_norm(x, None, None, w, b, training=True)
     np.testing.assert_allclose(to_numpy(out), np_batch_norm(*(to_numpy(t) for t in (x, w, b))),
                                rtol=1e-10)
+    # evaluation mode needs the running statistics, as in PyTorch
+    with pytest.raises(ValueError, match='running_mean and running_var are None'):
+        F.batch_norm(x, None, None, w, b, training=False)
 
 
 def test_batch_norm_float32(device):

@@ -11,7 +11,7 @@ from .. import backend, validate
 from ..autograd import Function
 from ..ops import sigmoid, tanh  # noqa: F401  (re-exported: torch.nn.functional has both)
 from ..ops.inplace import update_
-from ..ops.reduce import normalize_dims
+from ..ops.reduce import normalize_dim
 from ..tensor import Tensor, constant as _const
 
 __all__ = ['relu', 'leaky_relu', 'elu', 'gelu', 'softplus', 'sigmoid', 'tanh', 'softmax',
@@ -141,7 +141,7 @@ class Softmax(Function):
     def forward(self, x):
         xp = backend.array_module(x)
         # subtracting the row maximum makes every exponent <= 0: no overflow at any logit size
-        e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
+        e = xp.exp(x - _peak(x, self.axis))
         e /= e.sum(axis=self.axis, keepdims=True)
         return e
 
@@ -165,10 +165,15 @@ class LogSoftmax(Function):
         return gy - y.exp() * gy.sum(self.axis, keepdim=True)
 
 
+def _peak(x, axis):
+    """The maximum along ``axis`` (kept as size 1), or 0 for an empty x (nothing to shift)."""
+    return x.max(axis=axis, keepdims=True) if x.size else x.dtype.type(0)
+
+
 def log_softmax_array(x, axis):
     """x - logsumexp(x) along ``axis`` on a raw array, stable for logits of any size."""
     xp = backend.array_module(x)
-    shifted = x - x.max(axis=axis, keepdims=True)
+    shifted = x - _peak(x, axis)
     shifted -= xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
     return shifted
 
@@ -225,9 +230,10 @@ def _softmax_dim(name, input, dim, dtype):
                       f"call to include dim=X as an argument.", stacklevel=3)
     if dtype is not None:
         input = input.to(dtype=dtype)
+    axis = normalize_dim(dim, input.ndim, 'dim')
     if input.ndim == 0:
         return input.reshape(1), 0, True
-    return input, normalize_dims(dim, input.ndim, 'dim')[0], False
+    return input, axis, False
 
 
 def softmax(input, dim=None, dtype=None):

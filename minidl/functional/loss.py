@@ -123,7 +123,7 @@ class CrossEntropy(Function):
         total = loss.sum()
         if self.reduction == 'mean':
             self.denominator = self.wy.sum()
-            total = total / self.denominator
+            total = _quiet_divide(total, self.denominator, xp)
         return total
 
     def _target_terms(self, xp, dtype):
@@ -164,7 +164,18 @@ class CrossEntropy(Function):
 
     def _upstream(self, gy):
         """The upstream gradient, divided by the summed target weights for 'mean'."""
-        return gy / self.denominator if self.reduction == 'mean' else gy
+        if self.reduction != 'mean':
+            return gy
+        if isinstance(gy, Tensor):
+            return gy * _const(_quiet_divide(1, self.denominator, gy._xp()).astype(gy.dtype))
+        return _quiet_divide(gy, self.denominator, backend.array_module(gy))
+
+
+def _quiet_divide(a, b, xp):
+    """a / b for a 0-d array b, NaN (or inf) where b is 0 without NumPy's warning (an empty
+    batch, or every target ignored, gives a NaN mean as in PyTorch)."""
+    zero = b == 0
+    return xp.where(zero, xp.nan, a / xp.where(zero, 1, b))
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction='mean',
@@ -230,7 +241,9 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction='mean'):
     if reduction == 'none':
         return loss.reshape(shape)
     total = loss.sum()
-    return total / _const(wy.sum()) if reduction == 'mean' else total
+    if reduction != 'mean':
+        return total
+    return total * _const(_quiet_divide(1, wy.sum(), input._xp()).astype(input.dtype))
 
 
 # ---------------------------------------------------------------- regression losses

@@ -69,8 +69,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """Normalise each channel of input (N, C, *) to zero mean and unit variance, then scale by
     ``weight`` and shift by ``bias`` (both (C,), optional).
 
-    training=True (or no running statistics): uses the batch's mean and biased variance over all
-    dimensions but C, and updates running_mean / running_var (C,) in place when given:
+    training=True: uses the batch's mean and biased variance over all dimensions but C, and
+    updates running_mean / running_var (C,) in place when given (None: not tracked):
     running = (1 - momentum) * running + momentum * batch, with the unbiased variance for
     running_var, as PyTorch. training=False: uses the running statistics.
     Returns a tensor of the input's shape.
@@ -86,9 +86,14 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             validate.shape('batch_norm', name, t, (channels,))
     if (running_mean is None) != (running_var is None):
         raise ValueError("batch_norm: give both running_mean and running_var, or neither")
+    if not training and running_mean is None:
+        raise ValueError("batch_norm: training=False normalises with the running statistics, "
+                         "but running_mean and running_var are None; pass them, or "
+                         "training=True to use the batch's statistics")
+    validate.number('batch_norm', 'momentum', momentum)
     axes = (0,) + tuple(range(2, input.ndim))
     stats_shape = (1, channels) + (1,) * (input.ndim - 2)
-    if not training and running_mean is not None:
+    if not training:
         # eval: a per-channel affine map with constants from the running statistics
         scale = (running_var.detach() + eps) ** -0.5
         if weight is not None:

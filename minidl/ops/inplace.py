@@ -14,7 +14,7 @@ from ..autograd import Function
 from ..autograd.mode import is_grad_enabled
 from ..tensor import Tensor, make
 from .math import lift
-from .shape import GetItem, is_basic_index, raw_index
+from .shape import GetItem, index_parts, is_basic_index
 
 
 def check_writable(t):
@@ -225,7 +225,7 @@ def setitem(self, index, value):
     both (the overwritten positions get no gradient)."""
     check_writable(self)
     value = lift(value, self)
-    raw = raw_index(index, backend.array_module(self.array))
+    self, raw = index_parts(self, index)      # PyTorch's indexing rules
     if not _recording(self, value):
         _assign(self.array, raw, backend.to_device(value.array, self.device))
         self._version_counter.count += 1

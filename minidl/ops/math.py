@@ -6,32 +6,23 @@ shape.
 """
 from .. import backend
 from ..autograd import Function
-from ..tensor import Tensor, from_data, make
+from ..tensor import DEFAULT_FLOAT, Tensor, from_data, make
+from .promotion import as_operand, cast, promoted, result_type
 
 
 def lift(value, like):
-    """Turn ``value`` (a Tensor, Python number or array) into a Tensor beside ``like``.
-
-    Python numbers take ``like``'s dtype when it can hold them, so float32 stays float32 (as in
-    PyTorch, where a Python scalar never upcasts a tensor).
-    """
+    """Turn ``value`` (a Tensor, Python number, array or nested list) into a Tensor beside
+    ``like``: a number takes the dtype PyTorch's promotion gives it with ``like`` (so float32
+    stays float32, and an int tensor with a float makes float32), an array or list keeps its
+    own dtype."""
     if isinstance(value, Tensor):
         return value
-    xp = backend.array_module(like.array)
-    if isinstance(value, backend.BOOL_TYPES):
-        dtype = like.dtype
-    elif isinstance(value, backend.INTEGER_TYPES):
-        dtype = like.dtype if like.dtype.kind in 'iuf' else backend.int64
-    elif isinstance(value, backend.FLOAT_TYPES):
-        dtype = like.dtype if like.dtype.kind == 'f' else backend.float32
-    else:
-        device = like.device if isinstance(value, (list, tuple)) else None
-        return from_data(value, device=device)
-    return make(xp.asarray(value, dtype=dtype))
+    if isinstance(value, _NUMBER_TYPES):
+        return as_operand(value, result_type(like, value), like)
+    return from_data(value, device=like.device)
 
 
-def _broadcast_error(name, a, b):
-    raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together")
+_NUMBER_TYPES = backend.INTEGER_TYPES + backend.FLOAT_TYPES + backend.BOOL_TYPES
 
 
 class Add(Function):
@@ -92,7 +83,8 @@ class Neg(Function):
 
 
 class PowScalar(Function):
-    """x ** c for a constant exponent c."""
+    """x ** c for a constant exponent c; the derivative c x^(c-1) is 0 where c == 0 (as
+    PyTorch: x ** 0 is constant, even at x = 0)."""
     def __init__(self, exponent):
         self.exponent = exponent
 
@@ -102,21 +94,47 @@ class PowScalar(Function):
     def backward(self, gy):
         c = self.exponent
         x, = self.inputs
+        if c == 0:
+            return make(backend.array_module(gy.array).zeros(gy.shape, dtype=gy.dtype))
         return gy * (c * x ** (c - 1)) if c != 2 else gy * (2 * x)
 
 
 class Pow(Function):
-    """a ** b for two tensors."""
+    """a ** b for two tensors. As PyTorch, the derivative in a is 0 where b == 0 and the one in
+    b is 0 where a == 0 and b >= 0 (0 ** b is constant there), so 0 ** 0 has zero gradients."""
     saves_output = True
 
     def forward(self, a, b):
+        if a.dtype.kind in 'iu':
+            return integer_power(a, b)
         return a ** b
 
     def backward(self, gy):
         a, b = self.inputs
-        ga = gy * b * a ** (b - 1) if a.requires_grad else None
-        gb = gy * self.output() * log(a) if b.requires_grad else None
+        ga = gb = None
+        if a.requires_grad:
+            ga = zero_where((b == 0).array, gy * b * a ** (b - 1))
+        if b.requires_grad:
+            constant = ((a == 0) & (b >= 0)).array
+            gb = zero_where(constant, gy * self.output() * log(a))
         return ga, gb
+
+
+def zero_where(mask, g):
+    """``g`` with zeros where ``mask`` holds (a differentiable selection)."""
+    zero = make(backend.array_module(g.array).zeros((), dtype=g.dtype))
+    return Where(mask)(zero, g)
+
+
+def integer_power(a, b):
+    """a ** b on integer arrays with PyTorch's rule for negative exponents (NumPy refuses
+    them): 1 ** -n = 1, (-1) ** -n = +-1, anything else ** -n = 0 (the integer part)."""
+    xp = backend.array_module(a)
+    negative = b < 0
+    power = a ** xp.where(negative, 0, b)
+    odd = (b % 2) != 0
+    special = xp.where(a == 1, 1, xp.where(a == -1, xp.where(odd, -1, 1), 0)).astype(a.dtype)
+    return xp.where(negative, special, power)
 
 
 class Exp(Function):
@@ -227,20 +245,56 @@ class Clip(MaskedGrad):
         return xp.clip(a, self.low, self.high)
 
 
+class Clamp(Function):
+    """x limited by tensor bounds ``low`` and/or ``high`` (broadcasting), as PyTorch's clamp:
+    x's gradient passes where low <= x <= high, low's where x < low < high, high's where
+    x > high or high < low (the result is then high everywhere)."""
+    def __init__(self, has_low, has_high):
+        self.has_low, self.has_high = has_low, has_high
+
+    def forward(self, x, *bounds):
+        xp = backend.array_module(x)
+        if self.has_low:
+            x = xp.maximum(x, bounds[0])
+        return xp.minimum(x, bounds[-1]) if self.has_high else x
+
+    def backward(self, gy):
+        xp = backend.array_module(gy.array)
+        x = self.input(0).array
+        low = self.input(1).array if self.has_low else None
+        high = self.input(len(self._inputs) - 1).array if self.has_high else None
+        inside = xp.ones(gy.shape, dtype=bool)
+        grads = []
+        if self.has_low:
+            inside = inside & (x >= low)
+            below = x < low
+            grads.append(below & (low < high) if self.has_high else below)
+        if self.has_high:
+            inside = inside & (x <= high)
+            above = x > high
+            grads.append(above | (high < low) if self.has_low else above)
+        return tuple(gy * make(mask) for mask in [inside] + grads)
+
+
 class Maximum(Function):
-    """Elementwise maximum; at ties each input gets half the gradient (as PyTorch)."""
+    """Elementwise maximum (or minimum); as PyTorch, each input gets half the gradient at ties
+    and both get all of it where a NaN makes the comparison undecided."""
     def __init__(self, take_max=True):
         self.take_max = take_max
 
     def forward(self, a, b):
         xp = backend.array_module(a)
-        wins = (a > b) if self.take_max else (a < b)
-        self.share = wins + 0.5 * (a == b)
         return xp.maximum(a, b) if self.take_max else xp.minimum(a, b)
 
     def backward(self, gy):
-        share = make(self.share.astype(gy.dtype))
-        return gy * share, gy * (1 - share)
+        a, b = self.input(0).array, self.input(1).array
+        xp = backend.array_module(a)
+        a_loses, b_loses = (a < b, a > b) if self.take_max else (a > b, a < b)
+        tie = a == b
+
+        def share(loses):
+            return make(xp.where(tie, 0.5, xp.where(loses, 0.0, 1.0)).astype(gy.dtype))
+        return gy * share(a_loses), gy * share(b_loses)
 
 
 class Where(Function):
@@ -294,65 +348,78 @@ class ToDevice(Function):
 
 
 # ---------------------------------------------------------------- wrappers with checks
-def promote(a, b):
-    """Match dtypes as PyTorch does where NumPy differs: an integer tensor meeting a float one
-    takes the float dtype (NumPy would give int64 + float32 -> float64)."""
-    if a.dtype != b.dtype:
-        if a.dtype.kind in 'biu' and b.dtype.kind == 'f':
-            a = make(a.array.astype(b.dtype))
-        elif b.dtype.kind in 'biu' and a.dtype.kind == 'f':
-            b = make(b.array.astype(a.dtype))
-    return a, b
-
-
 def _binary(function_class, name):
     def op(a, b):
-        if not isinstance(a, Tensor):
-            a = lift(a, b)
-        elif not isinstance(b, Tensor):
-            b = lift(b, a)
-        if a.array.dtype is not b.array.dtype and a.array.dtype != b.array.dtype:
-            a, b = promote(a, b)
-        try:
-            return function_class()(a, b)
-        except ValueError as exc:
-            if 'broadcast' in str(exc):
-                _broadcast_error(name, a, b)
-            raise
+        if not (isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype == b.dtype):
+            a, b = promoted(a, b)
+        if a.dtype.kind == 'b' and name in _NOT_FOR_BOOL:
+            raise TypeError(f"{name}: two bool tensors cannot be {_NOT_FOR_BOOL[name]} (use ^ or "
+                            "logical_xor for bools, or convert them with .long() or .float())")
+        return _checked(function_class(), name, a, b)
     op.__name__ = name
-    op.__doc__ = f"Elementwise {name} of two tensors (or a tensor and a number), broadcasting."
+    op.__doc__ = (f"Elementwise {name} of two tensors (or a tensor and a number), broadcasting; "
+                  "the dtype follows PyTorch's type promotion.")
     return op
+
+
+_NOT_FOR_BOOL = {'sub': 'subtracted'}
+
+
+def _checked(fn, name, *operands):
+    """fn(*operands), with a broadcasting failure reported in minidl's words."""
+    try:
+        return fn(*operands)
+    except ValueError as exc:
+        if 'broadcast' in str(exc):
+            shapes = ' and '.join(str(tuple(x.shape)) for x in operands)
+            raise ValueError(f"{name}: shapes {shapes} cannot be broadcast together") from None
+        raise
 
 
 add = _binary(Add, 'add')
 sub = _binary(Sub, 'sub')
 mul = _binary(Mul, 'mul')
-_div = _binary(Div, 'div')
 
 
 def div(a, b):
-    """True division, broadcasting; integer tensors divide to float32 (as PyTorch)."""
-    a_int = not isinstance(a, Tensor) or a.dtype.kind in 'biu'
-    b_int = not isinstance(b, Tensor) or b.dtype.kind in 'biu'
-    if a_int and b_int:
-        a = a.to(dtype='float32') if isinstance(a, Tensor) else float(a)
-        b = b.to(dtype='float32') if isinstance(b, Tensor) else float(b)
-    return _div(a, b)
+    """True division, broadcasting; integer and bool operands divide in float32 (PyTorch's
+    default dtype), otherwise the promoted dtype."""
+    dtype = result_type(a, b)
+    if dtype.kind != 'f':
+        dtype = backend.dtype(DEFAULT_FLOAT)
+    a, b = promoted(a, b, dtype=dtype)
+    return _checked(Div(), 'div', a, b)
 
 
 def pow(a, b):
-    """a ** b, elementwise; a constant exponent uses a cheaper rule."""
-    if isinstance(a, Tensor) and isinstance(b, backend.INTEGER_TYPES + backend.FLOAT_TYPES):
-        return PowScalar(b.item() if isinstance(b, backend.SCALAR_TYPES) else b)(a)
-    if not isinstance(a, Tensor):
-        a = lift(a, b)
-    return Pow()(a, lift(b, a))
+    """a ** b, elementwise, with PyTorch's promotion (int32 ** 0.5 and 0.7 ** int are float32,
+    bool ** 2 is int64) and integer rule (2 ** -1 == 0 for an integer tensor exponent; a
+    negative integer number exponent of an integer tensor is refused). A number exponent uses a
+    cheaper rule."""
+    if isinstance(a, Tensor) and isinstance(b, _NUMBER_TYPES):
+        dtype = result_type(a, b)
+        c = b.item() if isinstance(b, backend.SCALAR_TYPES) else b
+        if dtype.kind in 'iu' and c < 0:
+            raise RuntimeError(f"pow: integer tensors cannot be raised to a negative integer "
+                               f"power ({c}); use a float exponent or tensor.float()")
+        if dtype.kind == 'b':
+            raise TypeError("pow: two bools cannot be raised to a power (convert them first)")
+        return PowScalar(c)(cast(a, dtype))
+    a, b = promoted(a, b)
+    if a.dtype.kind == 'b':
+        raise TypeError("pow: two bool tensors cannot be raised to a power (convert them "
+                        "with .long() or .float())")
+    return _checked(Pow(), 'pow', a, b)
 
 
 def _unary(function_class, name):
     def op(x):
-        if x.dtype.kind in 'biu' and name not in ('abs', 'neg'):
-            x = make(x.array.astype('float32'))   # as PyTorch: float32 result
+        if x.dtype.kind in 'biu':
+            if name not in ('abs', 'neg'):
+                x = make(x.array.astype(DEFAULT_FLOAT))   # as PyTorch: float32 result
+            elif x.dtype.kind == 'b':
+                raise TypeError(f"{name} is not defined for bool tensors (for a mask, invert it "
+                                "with ~mask; or convert it with .long() first)")
         return function_class()(x)
     op.__name__ = name
     op.__doc__ = f"Elementwise {name}; same shape as the input."
@@ -371,13 +438,19 @@ neg = _unary(Neg, 'neg')
 
 
 def clip(x, min=None, max=None):
-    """Limit values to [min, max]; the gradient is zero where the limit applies."""
+    """Limit values to [min, max] (numbers or tensors, broadcasting; at least one given), in
+    the promoted dtype (an int tensor with int bounds stays int); the gradient is zero where a
+    limit applied. With min > max every value becomes max, as in PyTorch."""
     if min is None and max is None:
         raise ValueError("clip: at least one of min and max must be given")
-    # Python numbers, so that NumPy float64 bounds never upcast a float32 tensor
-    min = None if min is None else float(min)
-    max = None if max is None else float(max)
-    return Clip(min, max)(x)
+    dtype = result_type(x, min, max)
+    if not all(b is None or isinstance(b, _NUMBER_TYPES) for b in (min, max)):
+        operands = promoted(x, *[b for b in (min, max) if b is not None], dtype=dtype)
+        return _checked(Clamp(min is not None, max is not None), 'clamp', *operands)
+    # Python numbers of the result's kind, so that NumPy never upcasts a float32 tensor
+    kind = float if dtype.kind == 'f' else int
+    return Clip(None if min is None else kind(min), None if max is None else kind(max))(
+        cast(x, dtype))
 
 
 maximum = _binary(lambda: Maximum(True), 'maximum')
@@ -385,13 +458,12 @@ minimum = _binary(lambda: Maximum(False), 'minimum')
 
 
 def where(condition, a, b):
-    """Elements of ``a`` where ``condition`` holds, else of ``b`` (broadcasting all three)."""
-    if isinstance(a, Tensor):
-        b = lift(b, a)
-    elif isinstance(b, Tensor):
-        a = lift(a, b)
-    else:
-        a, b = from_data(a), from_data(b)
+    """Elements of ``a`` where ``condition`` holds, else of ``b`` (broadcasting all three; a
+    and b may be numbers), in their promoted dtype."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        device = condition.device if isinstance(condition, Tensor) else None
+        a = from_data(a, device=device)
+    a, b = promoted(a, b)
     cond = condition.array if isinstance(condition, Tensor) else a._xp().asarray(condition)
     try:
         return Where(cond.astype(bool))(a, b)
@@ -404,20 +476,24 @@ def where(condition, a, b):
 
 def matmul(a, b):
     """Matrix product with NumPy's rules: (..., n, k) @ (..., k, m) -> (..., n, m); 1-D operands
-    are treated as a row (left) or column (right) vector and that dimension is removed."""
+    are treated as a row (left) or column (right) vector and that dimension is removed. Both
+    operands must have one dtype, as in PyTorch (no promotion)."""
     a = a if isinstance(a, Tensor) else lift(a, b)
     b = lift(b, a)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: both operands need at least one dimension, got shapes "
                          f"{a.shape} and {b.shape}")
+    if a.dtype != b.dtype:
+        raise TypeError(f"matmul: both operands must have the same dtype, got {a.dtype} and "
+                        f"{b.dtype}; convert one with .to(dtype=...)")
     inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if a.shape[-1] != inner_b:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned "
                          f"({a.shape[-1]} != {inner_b})")
     if a.ndim >= 2 and b.ndim >= 2:
-        return MatMul()(a, b)
-    a2 = a.reshape(1, -1) if a.ndim == 1 else a
-    b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+        return _checked(MatMul(), 'matmul', a, b)
+    a2 = a.reshape(1, a.shape[0]) if a.ndim == 1 else a
+    b2 = b.reshape(b.shape[0], 1) if b.ndim == 1 else b
     out = MatMul()(a2, b2)
     if b.ndim == 1:
         out = out.squeeze(-1)
@@ -426,8 +502,26 @@ def matmul(a, b):
     return out
 
 
+_BITWISE = ('bitwise_and', 'bitwise_or')
+
+
 def compare(name, a, b):
-    """A comparison (less, equal, ...) as a boolean tensor outside the graph."""
-    a = a if isinstance(a, Tensor) else lift(a, b)
-    b = lift(b, a)
-    return make(getattr(a._xp(), name)(a.array, b.array))
+    """A comparison (less, equal, ...) or a bitwise and/or, in the operands' promoted dtype, as
+    a tensor outside the graph (bool for comparisons)."""
+    a, b = promoted(a, b)
+    if name in _BITWISE and a.dtype.kind == 'f':
+        raise TypeError(f"{name}: needs bool or integer tensors, got {a.dtype}")
+    try:
+        return make(getattr(a._xp(), name)(a.array, b.array))
+    except ValueError as exc:
+        if 'broadcast' in str(exc):
+            raise ValueError(f"{name}: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be "
+                             "broadcast together") from None
+        raise
+
+
+def invert(x):
+    """~x: logical not of a bool tensor, bitwise not of an integer one (outside the graph)."""
+    if x.dtype.kind == 'f':
+        raise TypeError(f"~ (invert) needs a bool or integer tensor, got {x.dtype}")
+    return make(x._xp().invert(x.array))

@@ -5,11 +5,12 @@ ops modules; this table only gives them their Tensor names.
 from .. import backend
 from ..tensor import Tensor, check_dtype, make
 from . import inplace
-from .math import (Abs, Cast, Clone, Neg, ToDevice, abs, add, clip, compare, cos, div, exp, log,
-                   matmul, maximum, minimum, mul, neg, pow, sigmoid, sin, sqrt, sub, tanh)
+from .math import (Abs, Cast, Clone, Neg, ToDevice, abs, add, clip, compare, cos, div, exp,
+                   invert, log, matmul, maximum, minimum, mul, neg, pow, sigmoid, sin, sqrt, sub,
+                   tanh)
 from .reduce import (amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var)
 from .shape import (T, broadcast_to, expand, flatten, getitem, mT, permute, reshape, split,
-                    squeeze, sum_to, transpose, unsqueeze)
+                    squeeze, sum_to, transpose, unsqueeze, view)
 
 
 def to(self, *args, **kwargs):
@@ -47,21 +48,23 @@ _METHODS = dict(
     __add__=add, __radd__=lambda a, b: add(b, a), __sub__=sub, __rsub__=lambda a, b: sub(b, a),
     __mul__=mul, __rmul__=lambda a, b: mul(b, a), __truediv__=div,
     __rtruediv__=lambda a, b: div(b, a), __pow__=pow, __rpow__=lambda a, b: pow(b, a),
-    __matmul__=matmul, __rmatmul__=lambda a, b: matmul(b, a), __neg__=lambda a: Neg()(a),
-    __pos__=lambda a: a, __abs__=lambda a: Abs()(a), __getitem__=getitem,
+    __matmul__=matmul, __rmatmul__=lambda a, b: matmul(b, a), __neg__=neg,
+    __pos__=lambda a: a, __abs__=abs, __getitem__=getitem,
     __lt__=lambda a, b: compare('less', a, b), __le__=lambda a, b: compare('less_equal', a, b),
     __gt__=lambda a, b: compare('greater', a, b),
     __ge__=lambda a, b: compare('greater_equal', a, b),
     __eq__=lambda a, b: compare('equal', a, b), __ne__=lambda a, b: compare('not_equal', a, b),
-    __and__=lambda a, b: compare('logical_and', a, b),
-    __or__=lambda a, b: compare('logical_or', a, b),
-    __invert__=lambda a: make(backend.array_module(a.array).invert(a.array)),
+    __and__=lambda a, b: compare('bitwise_and', a, b),
+    __or__=lambda a, b: compare('bitwise_or', a, b),
+    __rand__=lambda a, b: compare('bitwise_and', b, a),
+    __ror__=lambda a, b: compare('bitwise_or', b, a),
+    __invert__=invert,
     # elementwise math, reductions, shapes
     exp=exp, log=log, sqrt=sqrt, abs=abs, sin=sin, cos=cos, tanh=tanh, sigmoid=sigmoid,
     clip=clip, clamp=clip, maximum=maximum, minimum=minimum, pow=pow, matmul=matmul, neg=neg,
     sum=sum, mean=mean, var=var, std=std, max=max, min=min, amax=amax, amin=amin,
     logsumexp=logsumexp, argmax=argmax, argmin=argmin,
-    reshape=reshape, view=reshape, permute=permute, transpose=transpose, flatten=flatten,
+    reshape=reshape, view=view, permute=permute, transpose=transpose, flatten=flatten,
     squeeze=squeeze, unsqueeze=unsqueeze, broadcast_to=broadcast_to, expand=expand,
     sum_to=sum_to, split=split, t=lambda self: transpose(self, 0, 1) if self.ndim == 2 else self,
     # devices, dtypes, copies

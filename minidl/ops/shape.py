@@ -4,7 +4,8 @@ import itertools
 from .. import backend
 from ..autograd import Function
 from ..tensor import Tensor, make
-from .reduce import BroadcastTo, SumTo, normalize_dims
+from .promotion import promoted
+from .reduce import BroadcastTo, SumTo, normalize_dim, normalize_dims
 
 
 class Reshape(Function):
@@ -69,8 +70,60 @@ def _raw_part(index, xp):
     if isinstance(index, Tensor):
         index = index.array
     if isinstance(index, list) or backend.array_module(index) is not xp and hasattr(index, 'ndim'):
-        return xp.asarray(backend.to_numpy(index) if hasattr(index, 'ndim') else index)
+        index = xp.asarray(backend.to_numpy(index) if hasattr(index, 'ndim') else index)
+        if index.size == 0 and index.dtype.kind == 'f':
+            index = index.astype(backend.int64)     # x[[]]: an empty list of positions
+    if hasattr(index, 'dtype') and index.dtype.kind not in 'biu':
+        raise IndexError(f"tensors used as indices must be integer or bool tensors, got dtype "
+                         f"{index.dtype}")
     return index
+
+
+def _as_tuple(index):
+    """PyTorch's reading of an index: a list holding a sequence, slice, None, Ellipsis or
+    Tensor is a tuple of indices (x[[[0, 1], [1, 0]]] is x[[0, 1], [1, 0]]), as is any tuple;
+    a 0-d integer Tensor is an integer."""
+    if isinstance(index, list) and len(index) < 32 and any(
+            isinstance(i, (Tensor, list, tuple, slice)) or i is None or i is Ellipsis or
+            backend.is_array(i) and not isinstance(i, backend.SCALAR_TYPES) for i in index):
+        index = tuple(index)
+    parts = index if isinstance(index, tuple) else (index,)
+    return tuple(int(p) if isinstance(p, Tensor) and p.ndim == 0 and p.dtype.kind in 'iu'
+                 else p for p in parts)
+
+
+def _is_integer(part):
+    return isinstance(part, backend.INTEGER_TYPES) and not isinstance(part, backend.BOOL_TYPES)
+
+
+def _dims_taken(part):
+    """How many dimensions an index part consumes (None adds one and takes none)."""
+    if part is None or part is Ellipsis:
+        return 0
+    if isinstance(part, (slice, backend.BOOL_TYPES)) or _is_integer(part):
+        return 0 if isinstance(part, backend.BOOL_TYPES) else 1
+    array = part.array if isinstance(part, Tensor) else part
+    return array.ndim if getattr(array, 'dtype', None) is not None and \
+        array.dtype.kind == 'b' else 1
+
+
+def index_parts(x, index):
+    """(y, raw) such that x[index] under PyTorch's rules is y[raw] under NumPy's: y is x, or,
+    when integers meet index tensors, the view of x with the integers applied first (PyTorch
+    selects at integers before it places the indexed dimensions, so x[1, :, idx] has the
+    indexed dimension last where NumPy would put it first)."""
+    parts = _as_tuple(index)
+    xp = x._xp()
+    if any(_is_integer(p) for p in parts) and not is_basic_index(parts):
+        first = []
+        for p in parts:
+            if _is_integer(p) or p is Ellipsis:
+                first.append(p)
+            elif p is not None:
+                first.extend([slice(None)] * _dims_taken(p))
+        x = GetItem(raw_index(tuple(first), xp))(x)
+        parts = tuple(p for p in parts if not _is_integer(p))
+    return x, raw_index(parts if len(parts) != 1 else parts[0], xp)
 
 
 class GetItem(Function):
@@ -176,21 +229,34 @@ def _shape_arg(shape):
 
 
 def reshape(x, *shape):
-    """The same data viewed with a new shape (one entry may be -1)."""
+    """The same data viewed with a new shape (one entry may be -1); a copy when the memory
+    layout does not allow a view."""
     shape = _shape_arg(shape)
     if shape == x.shape:
         return x
     try:
         return Reshape(shape)(x)
-    except ValueError:
+    except (ValueError, TypeError):
         raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} "
                          f"({x.numel()} elements) into shape {shape}") from None
+
+
+def view(x, *shape):
+    """The same memory with a new shape (one entry may be -1). As PyTorch, a layout that would
+    need a copy (e.g. a transposed tensor flattened) is refused: use reshape()."""
+    out = reshape(x, *shape)
+    if out is not x and out.numel() and not backend.shares_memory(out.array, x.array):
+        raise RuntimeError(f"view: shape {_shape_arg(shape)} is not compatible with the memory "
+                           f"layout of this tensor of shape {tuple(x.shape)} (one of the new "
+                           "dimensions would span two non-contiguous parts); use .reshape(...) "
+                           "instead, which copies when it must")
+    return out
 
 
 def permute(x, *dims):
     """Reorder dimensions: out.shape[i] == x.shape[dims[i]]."""
     dims = _shape_arg(dims)
-    axes = [normalize_dims(d, x.ndim)[0] for d in dims]
+    axes = [normalize_dim(d, x.ndim) for d in dims]
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {dims} is not a permutation of the {x.ndim} "
                          f"dimensions of shape {x.shape}")
@@ -198,9 +264,11 @@ def permute(x, *dims):
 
 
 def transpose(x, dim0, dim1):
-    """Swap two dimensions."""
+    """Swap two dimensions (a 0-d tensor accepts 0 and -1 and stays as it is)."""
+    d0, d1 = normalize_dim(dim0, x.ndim), normalize_dim(dim1, x.ndim)
+    if x.ndim == 0:
+        return x
     dims = list(range(x.ndim))
-    d0, d1 = normalize_dims(dim0, x.ndim)[0], normalize_dims(dim1, x.ndim)[0]
     dims[d0], dims[d1] = dims[d1], dims[d0]
     return Transpose(tuple(dims))(x)
 
@@ -211,20 +279,30 @@ def T(x):
 
 
 def mT(x):
-    """Transpose of the last two dimensions (a batch of matrices)."""
-    return transpose(x, -1, -2)
+    """Transpose of the last two dimensions (a batch of matrices); a 0-d tensor stays as it is
+    and a 1-D one is refused, as in PyTorch."""
+    if x.ndim == 1:
+        raise RuntimeError("mT needs a matrix or a batch of matrices (at least 2 dimensions), "
+                           "got a 1-D tensor")
+    return transpose(x, -1, -2) if x.ndim else x
 
 
 def flatten(x, start_dim=0, end_dim=-1):
-    """Merge dimensions start_dim..end_dim into one."""
+    """Merge dimensions start_dim..end_dim into one (a 0-d tensor becomes shape (1,))."""
+    start, end = normalize_dim(start_dim, x.ndim), normalize_dim(end_dim, x.ndim)
+    if start > end:
+        raise ValueError(f"flatten: start_dim ({start_dim}) must not come after end_dim "
+                         f"({end_dim})")
     if x.ndim == 0:
         return x.reshape(1)
-    start, end = normalize_dims(start_dim, x.ndim)[0], normalize_dims(end_dim, x.ndim)[0]
-    return x.reshape(x.shape[:start] + (-1,) + x.shape[end + 1:])
+    merged = 1
+    for n in x.shape[start:end + 1]:
+        merged *= n                     # not -1: NumPy cannot infer it for a size-0 tensor
+    return x.reshape(x.shape[:start] + (merged,) + x.shape[end + 1:])
 
 
 def squeeze(x, dim=None):
-    """Remove dimensions of size 1 (all of them, or only ``dim``)."""
+    """Remove dimensions of size 1 (all of them, or only those of ``dim``, an int or tuple)."""
     if dim is None:
         dims = [i for i, n in enumerate(x.shape) if n == 1]
     else:
@@ -234,7 +312,7 @@ def squeeze(x, dim=None):
 
 def unsqueeze(x, dim):
     """Insert a dimension of size 1 at ``dim``."""
-    dim = normalize_dims(dim, x.ndim + 1)[0]
+    dim = normalize_dim(dim, x.ndim + 1)
     return x.reshape(x.shape[:dim] + (1,) + x.shape[dim:])
 
 
@@ -266,41 +344,52 @@ def sum_to(x, shape):
 
 
 def getitem(x, index):
-    """x[index]: basic slicing and integer/boolean array indexing; gradients scatter back,
-    accumulating where an index repeats."""
-    return GetItem(raw_index(index, x._xp()))(x)
+    """x[index]: basic slicing and integer/boolean array indexing with PyTorch's rules (where
+    they differ from NumPy's: see ``index_parts``); gradients scatter back, accumulating where
+    an index repeats."""
+    y, raw = index_parts(x, index)
+    try:
+        return GetItem(raw)(y)
+    except IndexError as exc:
+        raise IndexError(f"index out of range for a tensor of shape {tuple(x.shape)}: "
+                         f"{exc}") from None
 
 
-def _check_same(tensors, name):
+def _joinable(tensors, name):
+    """The tensors as Tensors of their promoted dtype (as PyTorch's cat), checked to be
+    non-empty and at least 1-D."""
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not tensors:
         raise ValueError(f"{name}: expected a non-empty sequence of tensors")
-    first = tensors[0]
-    for i, t in enumerate(tensors):
-        if t.dtype != first.dtype and t.dtype.kind != first.dtype.kind:
-            raise TypeError(f"{name}: tensors[{i}] has dtype {t.dtype}, tensors[0] has "
-                            f"{first.dtype}")
+    if len({t.dtype for t in tensors}) > 1:
+        tensors = list(promoted(*tensors))
+    return tensors
 
 
 def cat(tensors, dim=0):
-    """Join tensors along an existing dimension ``dim``."""
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    _check_same(tensors, 'cat')
-    axis = normalize_dims(dim, tensors[0].ndim)[0]
+    """Join tensors along an existing dimension ``dim``, in their promoted dtype. As PyTorch,
+    1-D tensors of size 0 are skipped (the legacy empty tensor)."""
+    tensors = _joinable(tensors, 'cat')
     for i, t in enumerate(tensors):
-        if t.ndim != tensors[0].ndim or any(a != b for k, (a, b) in
-                                            enumerate(zip(t.shape, tensors[0].shape)) if k != axis):
+        if t.ndim == 0:
+            raise ValueError(f"cat: tensors[{i}] is 0-d; 0-d tensors cannot be concatenated "
+                             "(use stack, or unsqueeze them first)")
+    kept = [(i, t) for i, t in enumerate(tensors) if t.shape != (0,)] or [(0, tensors[0])]
+    (first, reference), axis = kept[0], normalize_dim(dim, kept[0][1].ndim)
+    for i, t in kept:
+        if t.ndim != reference.ndim or any(a != b for k, (a, b) in
+                                           enumerate(zip(t.shape, reference.shape)) if k != axis):
             raise ValueError(f"cat: tensors[{i}] has shape {t.shape}, which does not match "
-                             f"tensors[0]'s shape {tensors[0].shape} outside dim {dim}")
-    return Concat(axis)(*tensors)
+                             f"tensors[{first}]'s shape {reference.shape} outside dim {dim}")
+    return Concat(axis)(*[t for _, t in kept])
 
 
 concatenate = cat
 
 
 def stack(tensors, dim=0):
-    """Join tensors of equal shape along a new dimension ``dim``."""
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    _check_same(tensors, 'stack')
+    """Join tensors of equal shape along a new dimension ``dim``, in their promoted dtype."""
+    tensors = _joinable(tensors, 'stack')
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:
             raise ValueError(f"stack: tensors[{i}] has shape {t.shape}, tensors[0] has "
@@ -311,13 +400,16 @@ def stack(tensors, dim=0):
 def split(x, split_size_or_sections, dim=0):
     """Split along ``dim`` into pieces of ``split_size`` (an int; the last may be smaller) or of
     the given list of sizes, as torch.split."""
-    axis = normalize_dims(dim, x.ndim)[0]
+    if x.ndim == 0:
+        raise ValueError("split: needs a tensor with at least one dimension, got a 0-d tensor")
+    axis = normalize_dim(dim, x.ndim)
     length = x.shape[axis]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
-        if step <= 0:
+        if step <= 0 and not (step == 0 and length == 0):
             raise ValueError(f"split: split_size must be positive, got {step}")
-        sizes = [min(step, length - s) for s in range(0, length, step)] or [0]
+        sizes = [min(step, length - s) for s in range(0, length, step)] if step else []
+        sizes = sizes or [0]
     else:
         sizes = list(split_size_or_sections)
         if sum(sizes) != length:
