@@ -173,8 +173,12 @@ def test_gelu_rejects_unknown_approximation(device):
 
 
 def test_activation_rejects_integer_input(device):
-    with pytest.raises(TypeError, match='relu: input must be a floating-point Tensor, got dtype int64'):
-        F.relu(mdl.tensor([1, 2], device=device))
+    with pytest.raises(TypeError, match='elu: input must be a floating-point Tensor, got dtype int64'):
+        F.elu(mdl.tensor([1, 2], device=device))
+    # as PyTorch: relu keeps integers (and refuses bools)
+    assert F.relu(mdl.tensor([1, -2], device=device)).tolist() == [1, 0]
+    with pytest.raises(TypeError, match='got dtype bool'):
+        F.relu(mdl.tensor([True], device=device))
 
 
 # ---------------------------------------------------------------- linear

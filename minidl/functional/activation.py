@@ -43,9 +43,9 @@ class LeakyReLU(Function):
                                                  x.dtype.type(self.slope))
 
     def backward(self, gy):
-        x = self.inputs[0].array
-        factor = backend.array_module(x).where(self.positive, x.dtype.type(1),
-                                               x.dtype.type(self.slope))
+        # from the mask alone: with relu_'s inplace=True the input is overwritten by now
+        dtype = gy.dtype.type
+        factor = backend.array_module(gy.array).where(self.positive, dtype(1), dtype(self.slope))
         return gy * _const(factor)
 
 
@@ -58,15 +58,16 @@ class ELU(Function):
 
     def forward(self, x):
         xp = backend.array_module(x)
-        self.positive = x > 0
+        self.positive, self.negative = x > 0, x < 0
         # expm1 of min(x, 0): never overflows for large positive x (that branch is discarded)
         negative = xp.expm1(xp.minimum(x, 0)) * x.dtype.type(self.alpha)
         return xp.where(self.positive, x, negative)
 
     def backward(self, gy):
-        # d/dx = 1 above zero, alpha * exp(x) = y + alpha below; through the live output this
-        # stays differentiable (the second derivative below zero is y + alpha again).
-        slope_below = self.output() + self.alpha
+        # d/dx = 1 above zero, alpha * exp(x) = y + alpha at and below; through the live output
+        # this stays differentiable (the second derivative below zero is y + alpha again, and
+        # 0 at zero itself, as PyTorch's).
+        slope_below = self.output() * _const(self.negative) + self.alpha
         positive = _const(self.positive)
         return gy * (positive + (~positive) * slope_below)
 
@@ -188,9 +189,11 @@ def _apply(fn, input, inplace=False):
 
 
 def relu(input, inplace=False):
-    """max(input, 0) elementwise; the gradient is 1 where input > 0, else 0. ``inplace=True``
-    writes the result into input (and returns it)."""
-    validate.floating('relu', 'input', input)
+    """max(input, 0) elementwise (integer tensors too, as PyTorch); the gradient is 1 where
+    input > 0, else 0. ``inplace=True`` writes the result into input (and returns it)."""
+    validate.tensor('relu', 'input', input)
+    if input.dtype.kind == 'b':
+        raise TypeError("relu: input must be a floating-point or integer Tensor, got dtype bool")
     return _apply(ReLU(), input, inplace)
 
 

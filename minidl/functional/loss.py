@@ -123,7 +123,7 @@ class CrossEntropy(Function):
         total = loss.sum()
         if self.reduction == 'mean':
             self.denominator = self.wy.sum()
-            total = _quiet_divide(total, self.denominator, xp)
+            total = total * _inverse(self.denominator, xp)
         return total
 
     def _target_terms(self, xp, dtype):
@@ -167,15 +167,16 @@ class CrossEntropy(Function):
         if self.reduction != 'mean':
             return gy
         if isinstance(gy, Tensor):
-            return gy * _const(_quiet_divide(1, self.denominator, gy._xp()).astype(gy.dtype))
-        return _quiet_divide(gy, self.denominator, backend.array_module(gy))
+            return gy * _const(_inverse(self.denominator, gy._xp(), 0).astype(gy.dtype))
+        return gy * _inverse(self.denominator, backend.array_module(gy), 0)
 
 
-def _quiet_divide(a, b, xp):
-    """a / b for a 0-d array b, NaN (or inf) where b is 0 without NumPy's warning (an empty
-    batch, or every target ignored, gives a NaN mean as in PyTorch)."""
+def _inverse(b, xp, at_zero=float('nan')):
+    """1 / b for a 0-d array b, ``at_zero`` where b is 0, without NumPy's warning. A mean over
+    no weight (an empty batch, every target ignored) is NaN, as in PyTorch, and its gradient 0
+    (every term is 0)."""
     zero = b == 0
-    return xp.where(zero, xp.nan, a / xp.where(zero, 1, b))
+    return xp.where(zero, at_zero, 1 / xp.where(zero, 1, b))
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction='mean',
@@ -243,7 +244,10 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction='mean'):
     total = loss.sum()
     if reduction != 'mean':
         return total
-    return total * _const(_quiet_divide(1, wy.sum(), input._xp()).astype(input.dtype))
+    # the NaN of a mean over no weight is added, so that the gradient there stays 0 (PyTorch's)
+    xp, denominator = input._xp(), wy.sum()
+    return total * _const(_inverse(denominator, xp, 0).astype(input.dtype)) + _const(
+        xp.where(denominator == 0, xp.nan, 0).astype(input.dtype))
 
 
 # ---------------------------------------------------------------- regression losses
@@ -304,7 +308,8 @@ class BinaryCrossEntropy(Function):
         x, t = self.inputs
         # PyTorch's rule: (x - t) / max(x (1 - x), 1e-12), finite even at x = 0 or 1
         gx = gy * (x - t) / (x * (1 - x)).clamp(min=1e-12) if x.requires_grad else None
-        gt = gy * (ClampedLog()(1 - x) - ClampedLog()(x)) if t.requires_grad else None
+        # -logit(x), unclamped as PyTorch's (infinite at x = 0 and 1)
+        gt = gy * ((1 - x).log() - x.log()) if t.requires_grad else None
         return gx, gt
 
 
@@ -318,6 +323,7 @@ def binary_cross_entropy(input, target, weight=None, reduction='mean'):
         raise ValueError(f"binary_cross_entropy: Using a target size ({target.shape}) that is "
                          f"different to the input size ({input.shape}) is not supported; "
                          "please ensure they have the same size")
+    validate.like('binary_cross_entropy', 'target', target, input)
     data = input.array
     # checked on the CPU; on a GPU a check would wait for the device, so there an input out of
     # [0, 1] gives a NaN loss instead
@@ -325,7 +331,7 @@ def binary_cross_entropy(input, target, weight=None, reduction='mean'):
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1 "
                          "(they are probabilities; for logits use "
                          "binary_cross_entropy_with_logits)")
-    loss = BinaryCrossEntropy()(input, target.to(dtype=input.dtype))
+    loss = BinaryCrossEntropy()(input, target)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
@@ -342,12 +348,14 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction='mean
     if target.shape != input.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: Target size ({target.shape}) must "
                          f"be the same as input size ({input.shape})")
-    target = target.to(dtype=input.dtype)
+    # computed in the target's dtype, weights cast to it (PyTorch's result dtype)
+    dtype = target.dtype if target.dtype.kind == 'f' else input.dtype
+    input, target = input.to(dtype=dtype), target.to(dtype=dtype)
     # softplus(-x) = log(1 + exp(-x)) = -log(sigmoid(x)), stable for logits of any size
     softplus_neg = Softplus(1.0, float('inf'))(-input)
     if pos_weight is not None:
-        softplus_neg = softplus_neg * ((pos_weight - 1) * target + 1)
+        softplus_neg = softplus_neg * ((pos_weight.to(dtype=dtype) - 1) * target + 1)
     loss = (1 - target) * input + softplus_neg
     if weight is not None:
-        loss = loss * weight
+        loss = loss * weight.to(dtype=dtype)
     return _reduce(loss, reduction)

@@ -350,11 +350,11 @@ class ToDevice(Function):
 # ---------------------------------------------------------------- wrappers with checks
 def _binary(function_class, name):
     def op(a, b):
+        if name == 'sub' and (_is_bool(a) or _is_bool(b)):
+            raise TypeError("sub: a bool tensor cannot be subtracted, nor subtracted from (as in "
+                            "PyTorch); to invert a mask use ~mask, or convert it with .long()")
         if not (isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype == b.dtype):
             a, b = promoted(a, b)
-        if a.dtype.kind == 'b' and name in _NOT_FOR_BOOL:
-            raise TypeError(f"{name}: two bool tensors cannot be {_NOT_FOR_BOOL[name]} (use ^ or "
-                            "logical_xor for bools, or convert them with .long() or .float())")
         return _checked(function_class(), name, a, b)
     op.__name__ = name
     op.__doc__ = (f"Elementwise {name} of two tensors (or a tensor and a number), broadcasting; "
@@ -362,7 +362,8 @@ def _binary(function_class, name):
     return op
 
 
-_NOT_FOR_BOOL = {'sub': 'subtracted'}
+def _is_bool(x):
+    return isinstance(x, backend.BOOL_TYPES) or isinstance(x, Tensor) and x.dtype.kind == 'b'
 
 
 def _checked(fn, name, *operands):
@@ -518,6 +519,13 @@ def compare(name, a, b):
             raise ValueError(f"{name}: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be "
                              "broadcast together") from None
         raise
+
+
+def positive(x):
+    """+x: x itself; refused for bool tensors, as in PyTorch."""
+    if x.dtype.kind == 'b':
+        raise TypeError("+ (positive) is not defined for bool tensors")
+    return x
 
 
 def invert(x):

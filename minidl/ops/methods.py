@@ -3,13 +3,13 @@
 ops modules; this table only gives them their Tensor names.
 """
 from .. import backend
-from ..tensor import Tensor, check_dtype, make
+from ..tensor import Tensor, check_dtype
 from . import inplace
-from .math import (Abs, Cast, Clone, Neg, ToDevice, abs, add, clip, compare, cos, div, exp,
-                   invert, log, matmul, maximum, minimum, mul, neg, pow, sigmoid, sin, sqrt, sub,
-                   tanh)
+from .math import (Cast, Clone, ToDevice, abs, add, clip, compare, cos, div, exp,
+                   invert, log, matmul, maximum, minimum, mul, neg, positive, pow, sigmoid, sin,
+                   sqrt, sub, tanh)
 from .reduce import (amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var)
-from .shape import (T, broadcast_to, expand, flatten, getitem, mT, permute, reshape, split,
+from .shape import (T, t, broadcast_to, expand, flatten, getitem, mT, permute, reshape, split,
                     squeeze, sum_to, transpose, unsqueeze, view)
 
 
@@ -49,7 +49,7 @@ _METHODS = dict(
     __mul__=mul, __rmul__=lambda a, b: mul(b, a), __truediv__=div,
     __rtruediv__=lambda a, b: div(b, a), __pow__=pow, __rpow__=lambda a, b: pow(b, a),
     __matmul__=matmul, __rmatmul__=lambda a, b: matmul(b, a), __neg__=neg,
-    __pos__=lambda a: a, __abs__=abs, __getitem__=getitem,
+    __pos__=positive, __abs__=abs, __getitem__=getitem,
     __lt__=lambda a, b: compare('less', a, b), __le__=lambda a, b: compare('less_equal', a, b),
     __gt__=lambda a, b: compare('greater', a, b),
     __ge__=lambda a, b: compare('greater_equal', a, b),
@@ -66,7 +66,7 @@ _METHODS = dict(
     logsumexp=logsumexp, argmax=argmax, argmin=argmin,
     reshape=reshape, view=view, permute=permute, transpose=transpose, flatten=flatten,
     squeeze=squeeze, unsqueeze=unsqueeze, broadcast_to=broadcast_to, expand=expand,
-    sum_to=sum_to, split=split, t=lambda self: transpose(self, 0, 1) if self.ndim == 2 else self,
+    sum_to=sum_to, split=split, t=t,
     # devices, dtypes, copies
     to=to, cpu=lambda self: to(self, 'cpu'), cuda=lambda self, device='cuda': to(self, device),
     float=_cast_method(backend.float32, 'float'), double=_cast_method(backend.float64, 'double'),

@@ -121,7 +121,10 @@ def index_parts(x, index):
                 first.append(p)
             elif p is not None:
                 first.extend([slice(None)] * _dims_taken(p))
-        x = GetItem(raw_index(tuple(first), xp))(x)
+        try:
+            x = GetItem(raw_index(tuple(first), xp))(x)
+        except IndexError as exc:
+            raise index_error(exc, x.shape) from None
         parts = tuple(p for p in parts if not _is_integer(p))
     return x, raw_index(parts if len(parts) != 1 else parts[0], xp)
 
@@ -278,6 +281,14 @@ def T(x):
     return Transpose(tuple(range(x.ndim))[::-1])(x) if x.ndim > 1 else x
 
 
+def t(x):
+    """The transpose of a matrix; a 0-d or 1-D tensor stays as it is (as torch.t)."""
+    if x.ndim > 2:
+        raise ValueError(f"t() needs a tensor of at most 2 dimensions, got shape {tuple(x.shape)}"
+                         " (use transpose(dim0, dim1) or mT)")
+    return transpose(x, 0, 1) if x.ndim == 2 else x
+
+
 def mT(x):
     """Transpose of the last two dimensions (a batch of matrices); a 0-d tensor stays as it is
     and a 1-D one is refused, as in PyTorch."""
@@ -351,8 +362,23 @@ def getitem(x, index):
     try:
         return GetItem(raw)(y)
     except IndexError as exc:
-        raise IndexError(f"index out of range for a tensor of shape {tuple(x.shape)}: "
-                         f"{exc}") from None
+        raise index_error(exc, x.shape) from None
+
+
+_INDEX_ERRORS = (('too many indices', 'too many indices for a tensor of shape {}'),
+                 ('out of bounds', 'an index is out of range for a tensor of shape {}'),
+                 ('boolean index did not match', 'a boolean mask in the index does not match '
+                  'the dims it covers of a tensor of shape {}'),
+                 ('could not be broadcast', "the index tensors' shapes do not broadcast "
+                  "together (indexing a tensor of shape {})"))
+
+
+def index_error(exc, shape):
+    """NumPy's IndexError from indexing an array of ``shape``, in minidl's words."""
+    for phrase, message in _INDEX_ERRORS:
+        if phrase in str(exc):
+            return IndexError(message.format(tuple(shape)))
+    return IndexError(f"invalid index for a tensor of shape {tuple(shape)}")
 
 
 def _joinable(tensors, name):
@@ -428,6 +454,8 @@ def pad(x, pad, mode='constant', value=0.0):
                          f"dimensions, got {tuple(pad)}")
     if any(p < 0 for p in pad):
         raise ValueError(f"pad: widths must be non-negative, got {tuple(pad)}")
+    if not pad:
+        return x.clone()
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])

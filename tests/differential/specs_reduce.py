@@ -1,0 +1,51 @@
+"""Specs of the reductions: sum, mean, var, std, max, min, amax, amin, logsumexp, argmax and
+argmin, each as a Tensor method and as a module function (see registry.py)."""
+import torch
+from hypothesis import strategies as st
+
+import minidl as mdl
+
+from .draw import case, dim_of, dims_of, tensors
+from .registry import spec
+
+_FORMS = st.sampled_from(['method', 'function'])
+
+
+def _call(module, name):
+    """x.name(**kwargs) or module.name(x, **kwargs), as the case says."""
+    def fn(x, form, **kwargs):
+        return getattr(x, name)(**kwargs) if form == 'method' else getattr(module, name)(
+            x, **kwargs)
+    return fn
+
+
+def _reduction(name, kinds='fib', dims=dims_of, extra=None, op=None, **options):
+    def kwargs(shapes):
+        args = {'dim': dims(len(shapes[0])), 'keepdim': st.booleans(), 'form': _FORMS}
+        args.update(extra or {})
+        return st.fixed_dictionaries(args)
+    op = op or name
+    spec(name, _call(mdl, op), _call(torch, op), case(tensors(1, kinds=kinds), kwargs),
+         covers=[f'Tensor.{op}', f'mdl.{op}'], **options)
+
+
+_reduction('sum', smooth=True)
+_reduction('mean', smooth=True)
+_reduction('var', extra={'correction': st.sampled_from([0, 1, 2])}, smooth=True)
+_reduction('std', extra={'correction': st.sampled_from([0, 1])})
+_reduction('var unbiased', kinds='f', extra={'unbiased': st.booleans()}, op='var')
+_reduction('amax', dims=lambda n: dims_of(n).map(lambda d: () if d is None else d))
+_reduction('amin', dims=lambda n: dims_of(n).map(lambda d: () if d is None else d))
+# (PyTorch's logsumexp needs a dim, and refuses dim=() for a tensor with dims: a bug of its own)
+_reduction('logsumexp', dims=lambda n: dims_of(n).filter(lambda d: d not in (None, ())),
+           smooth=True)
+_reduction('argmax', kinds='fi', dims=lambda n: st.one_of(st.none(), dim_of(n)), grad=False)
+_reduction('argmin', kinds='fi', dims=lambda n: st.one_of(st.none(), dim_of(n)), grad=False)
+
+for _name in ('max', 'min'):
+    spec(f'{_name} all', _call(mdl, _name), _call(torch, _name),
+         case(tensors(1, kinds='fib'), lambda s: st.fixed_dictionaries({'form': _FORMS})),
+         covers=[f'Tensor.{_name}', f'mdl.{_name}'])
+    spec(f'{_name} dim', _call(mdl, _name), _call(torch, _name),
+         case(tensors(1, kinds='fib'), lambda s: st.fixed_dictionaries(
+             {'dim': dim_of(len(s[0])), 'keepdim': st.booleans(), 'form': _FORMS})))
