@@ -10,6 +10,7 @@ import warnings
 from .. import backend, validate
 from ..autograd import Function
 from ..ops import sigmoid, tanh  # noqa: F401  (re-exported: torch.nn.functional has both)
+from ..ops.select import Where
 from ..ops.inplace import update_
 from ..ops.reduce import normalize_dim
 from ..tensor import Tensor, constant as _const
@@ -123,13 +124,17 @@ class Softplus(Function):
         xp = backend.array_module(x)
         z = x * x.dtype.type(self.beta)
         soft = (xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))) / x.dtype.type(self.beta)
-        self.linear = z > self.threshold
+        self.linear, self.below = z > self.threshold, z < self.threshold
         return xp.where(self.linear, x, soft)
 
     def backward(self, gy):
         x = self.inputs[0]
         linear = _const(self.linear)
-        return gy * (linear + (~linear) * (x * self.beta).sigmoid())
+        # the slope sigmoid(beta x), differentiable only strictly below the threshold (at it,
+        # PyTorch's second derivative is 0)
+        slope = (x * self.beta).sigmoid()
+        slope = Where(self.below)(slope, slope.detach())
+        return gy * (linear + (~linear) * slope)
 
 
 class Softmax(Function):

@@ -4,7 +4,7 @@ import math
 from .. import backend, ops, validate
 from ..autograd import Function
 from ..ops.inplace import update_
-from ..ops.math import MaskedGrad
+from ..ops.select import MaskedGrad
 from ..tensor import Tensor
 
 __all__ = ['linear', 'dropout', 'flatten']

@@ -9,6 +9,7 @@ import warnings
 
 from .. import backend, validate
 from ..autograd import Function
+from ..ops.promotion import result_type
 from ..tensor import Tensor, constant as _const, from_data
 from .activation import Softmax, Softplus, log_softmax, log_softmax_array
 
@@ -222,10 +223,7 @@ def _cross_entropy_probabilities(input, target, weight, reduction, smoothing):
                              f"got {getattr(weight, 'shape', type(weight).__name__)}")
         w = weight.detach().to(dtype=input.dtype)
         products = products * w.reshape((classes,) + (1,) * (input.ndim - class_dim - 1))
-    loss = -products.sum(class_dim)
-    if reduction == 'mean':
-        return loss.sum() * (classes / max(input.numel(), 1))
-    return _reduce(loss, reduction)
+    return _reduce(-products.sum(class_dim), reduction)     # a mean over no sample is NaN
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction='mean'):
@@ -348,8 +346,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction='mean
     if target.shape != input.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: Target size ({target.shape}) must "
                          f"be the same as input size ({input.shape})")
-    # computed in the target's dtype, weights cast to it (PyTorch's result dtype)
-    dtype = target.dtype if target.dtype.kind == 'f' else input.dtype
+    out_dtype = target.dtype if target.dtype.kind == 'f' else input.dtype
+    # computed in the promoted dtype, weights cast to it, the result in the target's dtype (as
+    # PyTorch, whose gradient keeps the input's precision)
+    dtype = result_type(input, target)
     input, target = input.to(dtype=dtype), target.to(dtype=dtype)
     # softplus(-x) = log(1 + exp(-x)) = -log(sigmoid(x)), stable for logits of any size
     softplus_neg = Softplus(1.0, float('inf'))(-input)
@@ -358,4 +358,4 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction='mean
     loss = (1 - target) * input + softplus_neg
     if weight is not None:
         loss = loss * weight.to(dtype=dtype)
-    return _reduce(loss, reduction)
+    return _reduce(loss.to(dtype=out_dtype), reduction)

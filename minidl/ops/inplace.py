@@ -15,7 +15,7 @@ from ..autograd.mode import is_grad_enabled
 from ..tensor import Tensor, make
 from .math import lift
 from .promotion import result_type
-from .shape import GetItem, index_error, index_parts, is_basic_index
+from .subscript import GetItem, index_error, index_parts, is_basic_index
 
 
 def check_writable(t):

@@ -7,7 +7,8 @@ shape.
 from .. import backend
 from ..autograd import Function
 from ..tensor import DEFAULT_FLOAT, Tensor, from_data, make
-from .promotion import as_operand, cast, promoted, result_type
+from .promotion import as_operand, broadcasting, cast, is_number, promoted, result_type
+from .select import one_where, zero_where
 
 
 def lift(value, like):
@@ -17,12 +18,9 @@ def lift(value, like):
     own dtype."""
     if isinstance(value, Tensor):
         return value
-    if isinstance(value, _NUMBER_TYPES):
+    if is_number(value):
         return as_operand(value, result_type(like, value), like)
     return from_data(value, device=like.device)
-
-
-_NUMBER_TYPES = backend.INTEGER_TYPES + backend.FLOAT_TYPES + backend.BOOL_TYPES
 
 
 class Add(Function):
@@ -112,18 +110,15 @@ class Pow(Function):
     def backward(self, gy):
         a, b = self.inputs
         ga = gb = None
+        # Where a derivative is 0 by the rule above, the formula reads a harmless 1 instead of
+        # the operand (no 0 ** -1 or log(0) to compute, nor their NaN in a second derivative).
         if a.requires_grad:
-            ga = zero_where((b == 0).array, gy * b * a ** (b - 1))
+            still = (b == 0).array
+            ga = zero_where(still, gy * b * a ** (one_where(still, b) - 1))
         if b.requires_grad:
-            constant = ((a == 0) & (b >= 0)).array
-            gb = zero_where(constant, gy * self.output() * log(a))
+            still = ((a == 0) & (b >= 0)).array
+            gb = zero_where(still, gy * self.output() * log(one_where(still, a)))
         return ga, gb
-
-
-def zero_where(mask, g):
-    """``g`` with zeros where ``mask`` holds (a differentiable selection)."""
-    zero = make(backend.array_module(g.array).zeros((), dtype=g.dtype))
-    return Where(mask)(zero, g)
 
 
 def integer_power(a, b):
@@ -223,93 +218,6 @@ class Sigmoid(Function):
         return gy * (y * (1 - y))
 
 
-class MaskedGrad(Function):
-    """Base for ops whose derivative is 0/1 (or a fixed factor) on a mask computed in forward."""
-    def backward(self, gy):
-        return gy * make(self.mask)
-
-
-class Clip(MaskedGrad):
-    """Values limited to [low, high]; the gradient passes only where no limit applied."""
-    def __init__(self, low, high):
-        self.low, self.high = low, high
-
-    def forward(self, a):
-        xp = backend.array_module(a)
-        mask = xp.ones(a.shape, dtype=a.dtype)
-        if self.low is not None:
-            mask *= a >= self.low
-        if self.high is not None:
-            mask *= a <= self.high
-        self.mask = mask
-        return xp.clip(a, self.low, self.high)
-
-
-class Clamp(Function):
-    """x limited by tensor bounds ``low`` and/or ``high`` (broadcasting), as PyTorch's clamp:
-    x's gradient passes where low <= x <= high, low's where x < low < high, high's where
-    x > high or high < low (the result is then high everywhere)."""
-    def __init__(self, has_low, has_high):
-        self.has_low, self.has_high = has_low, has_high
-
-    def forward(self, x, *bounds):
-        xp = backend.array_module(x)
-        if self.has_low:
-            x = xp.maximum(x, bounds[0])
-        return xp.minimum(x, bounds[-1]) if self.has_high else x
-
-    def backward(self, gy):
-        xp = backend.array_module(gy.array)
-        x = self.input(0).array
-        low = self.input(1).array if self.has_low else None
-        high = self.input(len(self._inputs) - 1).array if self.has_high else None
-        inside = xp.ones(gy.shape, dtype=bool)
-        grads = []
-        if self.has_low:
-            inside = inside & (x >= low)
-            below = x < low
-            grads.append(below & (low < high) if self.has_high else below)
-        if self.has_high:
-            inside = inside & (x <= high)
-            above = x > high
-            grads.append(above | (high < low) if self.has_low else above)
-        return tuple(gy * make(mask) for mask in [inside] + grads)
-
-
-class Maximum(Function):
-    """Elementwise maximum (or minimum); as PyTorch, each input gets half the gradient at ties
-    and both get all of it where a NaN makes the comparison undecided."""
-    def __init__(self, take_max=True):
-        self.take_max = take_max
-
-    def forward(self, a, b):
-        xp = backend.array_module(a)
-        return xp.maximum(a, b) if self.take_max else xp.minimum(a, b)
-
-    def backward(self, gy):
-        a, b = self.input(0).array, self.input(1).array
-        xp = backend.array_module(a)
-        a_loses, b_loses = (a < b, a > b) if self.take_max else (a > b, a < b)
-        tie = a == b
-
-        def share(loses):
-            return make(xp.where(tie, 0.5, xp.where(loses, 0.0, 1.0)).astype(gy.dtype))
-        return gy * share(a_loses), gy * share(b_loses)
-
-
-class Where(Function):
-    """where(condition, a, b) with a constant boolean condition."""
-    def __init__(self, condition):
-        self.condition = condition
-
-    def forward(self, a, b):
-        return backend.array_module(a).where(self.condition, a, b)
-
-    def backward(self, gy):
-        zero = make(backend.array_module(gy.array).zeros((), dtype=gy.dtype))
-        return Where(self.condition)(gy, zero), Where(self.condition)(zero, gy)
-
-
 class MatMul(Function):
     """Batched matrix product of arrays with at least two dimensions."""
     def forward(self, a, b):
@@ -355,7 +263,7 @@ def _binary(function_class, name):
                             "PyTorch); to invert a mask use ~mask, or convert it with .long()")
         if not (isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype == b.dtype):
             a, b = promoted(a, b)
-        return _checked(function_class(), name, a, b)
+        return broadcasting(function_class(), name, a, b)
     op.__name__ = name
     op.__doc__ = (f"Elementwise {name} of two tensors (or a tensor and a number), broadcasting; "
                   "the dtype follows PyTorch's type promotion.")
@@ -364,17 +272,6 @@ def _binary(function_class, name):
 
 def _is_bool(x):
     return isinstance(x, backend.BOOL_TYPES) or isinstance(x, Tensor) and x.dtype.kind == 'b'
-
-
-def _checked(fn, name, *operands):
-    """fn(*operands), with a broadcasting failure reported in minidl's words."""
-    try:
-        return fn(*operands)
-    except ValueError as exc:
-        if 'broadcast' in str(exc):
-            shapes = ' and '.join(str(tuple(x.shape)) for x in operands)
-            raise ValueError(f"{name}: shapes {shapes} cannot be broadcast together") from None
-        raise
 
 
 add = _binary(Add, 'add')
@@ -389,7 +286,7 @@ def div(a, b):
     if dtype.kind != 'f':
         dtype = backend.dtype(DEFAULT_FLOAT)
     a, b = promoted(a, b, dtype=dtype)
-    return _checked(Div(), 'div', a, b)
+    return broadcasting(Div(), 'div', a, b)
 
 
 def pow(a, b):
@@ -397,7 +294,7 @@ def pow(a, b):
     bool ** 2 is int64) and integer rule (2 ** -1 == 0 for an integer tensor exponent; a
     negative integer number exponent of an integer tensor is refused). A number exponent uses a
     cheaper rule."""
-    if isinstance(a, Tensor) and isinstance(b, _NUMBER_TYPES):
+    if isinstance(a, Tensor) and is_number(b):
         dtype = result_type(a, b)
         c = b.item() if isinstance(b, backend.SCALAR_TYPES) else b
         if dtype.kind in 'iu' and c < 0:
@@ -410,7 +307,7 @@ def pow(a, b):
     if a.dtype.kind == 'b':
         raise TypeError("pow: two bool tensors cannot be raised to a power (convert them "
                         "with .long() or .float())")
-    return _checked(Pow(), 'pow', a, b)
+    return broadcasting(Pow(), 'pow', a, b)
 
 
 def _unary(function_class, name):
@@ -438,43 +335,6 @@ sigmoid = _unary(Sigmoid, 'sigmoid')
 neg = _unary(Neg, 'neg')
 
 
-def clip(x, min=None, max=None):
-    """Limit values to [min, max] (numbers or tensors, broadcasting; at least one given), in
-    the promoted dtype (an int tensor with int bounds stays int); the gradient is zero where a
-    limit applied. With min > max every value becomes max, as in PyTorch."""
-    if min is None and max is None:
-        raise ValueError("clip: at least one of min and max must be given")
-    dtype = result_type(x, min, max)
-    if not all(b is None or isinstance(b, _NUMBER_TYPES) for b in (min, max)):
-        operands = promoted(x, *[b for b in (min, max) if b is not None], dtype=dtype)
-        return _checked(Clamp(min is not None, max is not None), 'clamp', *operands)
-    # Python numbers of the result's kind, so that NumPy never upcasts a float32 tensor
-    kind = float if dtype.kind == 'f' else int
-    return Clip(None if min is None else kind(min), None if max is None else kind(max))(
-        cast(x, dtype))
-
-
-maximum = _binary(lambda: Maximum(True), 'maximum')
-minimum = _binary(lambda: Maximum(False), 'minimum')
-
-
-def where(condition, a, b):
-    """Elements of ``a`` where ``condition`` holds, else of ``b`` (broadcasting all three; a
-    and b may be numbers), in their promoted dtype."""
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        device = condition.device if isinstance(condition, Tensor) else None
-        a = from_data(a, device=device)
-    a, b = promoted(a, b)
-    cond = condition.array if isinstance(condition, Tensor) else a._xp().asarray(condition)
-    try:
-        return Where(cond.astype(bool))(a, b)
-    except ValueError as exc:
-        if 'broadcast' in str(exc):
-            raise ValueError(f"where: condition {cond.shape}, x {a.shape} and y {b.shape} "
-                             "cannot be broadcast together") from None
-        raise
-
-
 def matmul(a, b):
     """Matrix product with NumPy's rules: (..., n, k) @ (..., k, m) -> (..., n, m); 1-D operands
     are treated as a row (left) or column (right) vector and that dimension is removed. Both
@@ -492,7 +352,7 @@ def matmul(a, b):
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned "
                          f"({a.shape[-1]} != {inner_b})")
     if a.ndim >= 2 and b.ndim >= 2:
-        return _checked(MatMul(), 'matmul', a, b)
+        return broadcasting(MatMul(), 'matmul', a, b)
     a2 = a.reshape(1, a.shape[0]) if a.ndim == 1 else a
     b2 = b.reshape(b.shape[0], 1) if b.ndim == 1 else b
     out = MatMul()(a2, b2)

@@ -5,12 +5,13 @@ ops modules; this table only gives them their Tensor names.
 from .. import backend
 from ..tensor import Tensor, check_dtype
 from . import inplace
-from .math import (Cast, Clone, ToDevice, abs, add, clip, compare, cos, div, exp,
-                   invert, log, matmul, maximum, minimum, mul, neg, positive, pow, sigmoid, sin,
-                   sqrt, sub, tanh)
+from .math import (Cast, Clone, ToDevice, abs, add, compare, cos, div, exp, invert, log,
+                   matmul, mul, neg, positive, pow, sigmoid, sin, sqrt, sub, tanh)
 from .reduce import (amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var)
-from .shape import (T, t, broadcast_to, expand, flatten, getitem, mT, permute, reshape, split,
-                    squeeze, sum_to, transpose, unsqueeze, view)
+from .select import clip, maximum, minimum
+from .shape import (T, broadcast_to, expand, flatten, mT, permute, reshape, split, squeeze,
+                    sum_to, t, transpose, unsqueeze, view)
+from .subscript import getitem
 
 
 def to(self, *args, **kwargs):

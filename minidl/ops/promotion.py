@@ -11,7 +11,8 @@ category's default (float32 for a float, int64 for an int, bool for a bool). So
     int8 tensor + 1000                   -> int8        float16 + int64 tensor -> float16
 
 Every binary op, ``where``, ``clamp``, ``pow`` and the comparisons take their dtype from
-``result_type``; ``promoted`` turns their operands into Tensors of that dtype.
+``result_type``; ``promoted`` turns their operands into Tensors of that dtype, and
+``broadcasting`` runs the op with a shape mismatch reported in minidl's words.
 """
 from .. import backend
 from ..tensor import DEFAULT_FLOAT, Tensor, from_data, make
@@ -47,7 +48,8 @@ def number_dtype(value):
     return backend.dtype(DEFAULT_FLOAT)
 
 
-def _is_number(value):
+def is_number(value):
+    """True for a Python or NumPy number (bools included)."""
     return isinstance(value, backend.INTEGER_TYPES + backend.FLOAT_TYPES + backend.BOOL_TYPES)
 
 
@@ -70,7 +72,7 @@ def result_type(*operands):
     for x in operands:
         if x is None:
             continue
-        if _is_number(x):
+        if is_number(x):
             number = promote_types(number, number_dtype(x))
             continue
         if not isinstance(x, Tensor) and not backend.is_array(x):
@@ -95,7 +97,7 @@ def as_operand(value, dtype, like):
     device of Tensor ``like``."""
     if isinstance(value, Tensor):
         return cast(value, dtype)
-    if _is_number(value):
+    if is_number(value):
         xp = backend.array_module(like.array)
         # through the number's own dtype, so that an int too large for int8 wraps (as PyTorch)
         return make(xp.asarray(value).astype(dtype, copy=False))
@@ -108,3 +110,14 @@ def promoted(*operands, dtype=None):
     like = next(x for x in operands if isinstance(x, Tensor))
     dtype = result_type(*operands) if dtype is None else dtype
     return tuple(as_operand(x, dtype, like) for x in operands)
+
+
+def broadcasting(fn, name, *operands):
+    """fn(*operands), with a broadcasting failure reported in minidl's words."""
+    try:
+        return fn(*operands)
+    except ValueError as exc:
+        if 'broadcast' in str(exc):
+            shapes = ' and '.join(str(tuple(x.shape)) for x in operands)
+            raise ValueError(f"{name}: shapes {shapes} cannot be broadcast together") from None
+        raise

@@ -6,7 +6,8 @@ import collections
 from .. import backend
 from ..autograd import Function
 from ..tensor import Tensor, make
-from .math import Clone, Where, maximum, minimum, zero_where
+from .math import Clone
+from .select import Where, maximum, minimum, zero_where
 
 
 def normalize_dims(dim, ndim, name='dim'):
@@ -155,8 +156,24 @@ def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
     axes = normalize_dims(dim, x.ndim)
     divisor = _count(x, axes) - correction
     centered = x - mean(x, axes, keepdim=True)
-    return Sum(axes, keepdim)(centered * centered) * (
-        1.0 / divisor if divisor > 0 else float('inf'))
+    squares = Sum(axes, keepdim)(centered * centered)
+    if divisor > 0:
+        return squares * (1.0 / divisor)
+    # PyTorch divides by max(0, N - correction) forward but by N - correction backward
+    return Scale(float('inf'), 1.0 / divisor if divisor else float('inf'))(squares)
+
+
+class Scale(Function):
+    """x * forward_factor, with the derivative backward_factor (var's divisor at N <= c)."""
+
+    def __init__(self, forward_factor, backward_factor):
+        self.forward_factor, self.backward_factor = forward_factor, backward_factor
+
+    def forward(self, x):
+        return x * x.dtype.type(self.forward_factor)
+
+    def backward(self, gy):
+        return gy * self.backward_factor
 
 
 class Root(Function):

@@ -143,9 +143,10 @@ def compare_gradients(spec, m_ins, t_ins, m_outs, t_outs, rng):
         return
     ups = [rng.standard_normal(t.shape).astype(to_numpy(t).dtype) for _, t in outs]
     mi, ti = [m for m, _ in pairs], [t for _, t in pairs]
-    got = _both(spec, 'backward', lambda: _grads(mdl, [m for m, _ in outs], mi, [
-        mdl.tensor(u) for u in ups], spec.smooth), lambda: _grads(torch, [t for _, t in outs], ti, [
-            torch.from_numpy(u) for u in ups], spec.smooth))
+    m_ups, t_ups = [mdl.tensor(u) for u in ups], [torch.from_numpy(u) for u in ups]
+    got = _both(spec, 'backward',
+                lambda: _grads(mdl, [m for m, _ in outs], mi, m_ups, spec.smooth),
+                lambda: _grads(torch, [t for _, t in outs], ti, t_ups, spec.smooth))
     if got is None:
         return
     for i, (gm, gt) in enumerate(zip(*got)):

@@ -1,5 +1,7 @@
 """Specs of the reductions: sum, mean, var, std, max, min, amax, amin, logsumexp, argmax and
 argmin, each as a Tensor method and as a module function (see registry.py)."""
+import math
+
 import torch
 from hypothesis import strategies as st
 
@@ -19,6 +21,14 @@ def _call(module, name):
     return fn
 
 
+def _count(shape, dim):
+    """How many elements a reduction over ``dim`` of ``shape`` takes together."""
+    if dim is None or dim == ():
+        return math.prod(shape)
+    dims = {d % max(len(shape), 1) for d in (dim if isinstance(dim, tuple) else (dim,))}
+    return math.prod(n for i, n in enumerate(shape) if i in dims)
+
+
 def _reduction(name, kinds='fib', dims=dims_of, extra=None, op=None, **options):
     def kwargs(shapes):
         args = {'dim': dims(len(shapes[0])), 'keepdim': st.booleans(), 'form': _FORMS}
@@ -31,7 +41,12 @@ def _reduction(name, kinds='fib', dims=dims_of, extra=None, op=None, **options):
 
 _reduction('sum', smooth=True)
 _reduction('mean', smooth=True)
-_reduction('var', extra={'correction': st.sampled_from([0, 1, 2])}, smooth=True)
+# (correction up to N: past it PyTorch's own gradients disagree between 0-d and 1-D inputs)
+spec('var', _call(mdl, 'var'), _call(torch, 'var'), case(tensors(1, kinds='fib'), lambda s: (
+    dims_of(len(s[0])).flatmap(lambda d: st.fixed_dictionaries({
+        'dim': st.just(d), 'keepdim': st.booleans(), 'form': _FORMS,
+        'correction': st.integers(0, min(2, _count(s[0], d)))})))),
+     covers=['Tensor.var', 'mdl.var'], smooth=True)
 _reduction('std', extra={'correction': st.sampled_from([0, 1])})
 _reduction('var unbiased', kinds='f', extra={'unbiased': st.booleans()}, op='var')
 _reduction('amax', dims=lambda n: dims_of(n).map(lambda d: () if d is None else d))
