@@ -9,7 +9,7 @@ import warnings
 
 from .. import backend, validate
 from ..autograd import Function
-from ..ops.promotion import result_type
+from ..ops.promotion import broadcast_shapes, result_type
 from ..tensor import Tensor, constant as _const, from_data
 from .activation import Softmax, Softplus, log_softmax, log_softmax_array
 
@@ -250,6 +250,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction='mean'):
 
 # ---------------------------------------------------------------- regression losses
 def _paired(name, input, target):
+    """input and target, broadcast to one shape (with PyTorch's warning when they differ)."""
     validate.floating(name, 'input', input)
     target = _as_tensor(target, input, name, 'target')
     if target.shape != input.shape:
@@ -257,13 +258,16 @@ def _paired(name, input, target):
                       f"input size ({input.shape}). This will likely lead to incorrect results "
                       "due to broadcasting. Please ensure they have the same size.",
                       stacklevel=3)
-    return target
+        # broadcast first, as PyTorch: both then count as dimensioned in the type promotion
+        shape = broadcast_shapes(input.shape, target.shape, name=name)
+        input, target = input.broadcast_to(shape), target.broadcast_to(shape)
+    return input, target
 
 
 def mse_loss(input, target, reduction='mean'):
     """Squared error (input - target)^2, elementwise, then reduced."""
     validate.reduction('mse_loss', reduction)
-    target = _paired('mse_loss', input, target)
+    input, target = _paired('mse_loss', input, target)
     diff = input - target
     return _reduce(diff * diff, reduction)
 
@@ -271,7 +275,7 @@ def mse_loss(input, target, reduction='mean'):
 def l1_loss(input, target, reduction='mean'):
     """Absolute error |input - target|, elementwise, then reduced."""
     validate.reduction('l1_loss', reduction)
-    target = _paired('l1_loss', input, target)
+    input, target = _paired('l1_loss', input, target)
     return _reduce((input - target).abs(), reduction)
 
 

@@ -76,7 +76,7 @@ def _check_cast(source, dtype):
 
 def _check_overlap(array):
     """Refuse to write into memory that several elements share (an expand()ed tensor)."""
-    if array.size > 1 and 0 in array.strides:
+    if array.size > 1 and any(s == 0 and n > 1 for s, n in zip(array.strides, array.shape)):
         raise RuntimeError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location (an expand()ed or "
                            "broadcast tensor). Please clone() the tensor before writing to it.")

@@ -121,3 +121,17 @@ def broadcasting(fn, name, *operands):
             shapes = ' and '.join(str(tuple(x.shape)) for x in operands)
             raise ValueError(f"{name}: shapes {shapes} cannot be broadcast together") from None
         raise
+
+
+def broadcast_shapes(*shapes, name='broadcast'):
+    """The shape that ``shapes`` broadcast to (NumPy's and PyTorch's rule), or a ValueError in
+    minidl's words."""
+    ndim = max((len(s) for s in shapes), default=0)
+    out = []
+    for sizes in zip(*[(1,) * (ndim - len(s)) + tuple(s) for s in shapes]):
+        grown = {n for n in sizes if n != 1}
+        if len(grown) > 1:
+            raise ValueError(f"{name}: shapes {' and '.join(str(tuple(s)) for s in shapes)} "
+                             "cannot be broadcast together")
+        out.append(grown.pop() if grown else 1)
+    return tuple(out)

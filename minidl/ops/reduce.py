@@ -147,6 +147,28 @@ def mean(x, dim=None, keepdim=False, dtype=None):
     return Sum(axes, keepdim)(x) * (1.0 / count if count else float('nan'))
 
 
+class Variance(Function):
+    """The squared deviations from the mean over ``axes``, summed and divided by
+    max(0, N - correction); the gradient is 2 (x - mean) / (N - correction), PyTorch's closed
+    form (it stays exact where N <= correction, which makes the value inf)."""
+
+    def __init__(self, axes, keepdims, correction, count):
+        self.axes, self.keepdims, self.count = axes, keepdims, count
+        self.divisor = count - correction
+
+    def forward(self, x):
+        centered = x - x.sum(axis=self.axes, keepdims=True) / x.dtype.type(self.count)
+        squares = (centered * centered).sum(axis=self.axes, keepdims=self.keepdims)
+        return squares * x.dtype.type(1 / self.divisor if self.divisor > 0 else float('inf'))
+
+    def backward(self, gy):
+        x = self.input(0)
+        if not self.keepdims:
+            gy = gy.reshape(_kept_shape(x.shape, self.axes))
+        factor = 2.0 / self.divisor if self.divisor else float('inf')
+        return gy * factor * (x - mean(x, self.axes, keepdim=True))
+
+
 def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
     """Variance over ``dim``, the squared deviations summed and divided by N - correction
     (correction=1 by default, as PyTorch); inf when N <= correction (NaN for no deviation)."""
@@ -154,26 +176,7 @@ def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
     if correction is None:
         correction = 1 if unbiased is None or unbiased else 0
     axes = normalize_dims(dim, x.ndim)
-    divisor = _count(x, axes) - correction
-    centered = x - mean(x, axes, keepdim=True)
-    squares = Sum(axes, keepdim)(centered * centered)
-    if divisor > 0:
-        return squares * (1.0 / divisor)
-    # PyTorch divides by max(0, N - correction) forward but by N - correction backward
-    return Scale(float('inf'), 1.0 / divisor if divisor else float('inf'))(squares)
-
-
-class Scale(Function):
-    """x * forward_factor, with the derivative backward_factor (var's divisor at N <= c)."""
-
-    def __init__(self, forward_factor, backward_factor):
-        self.forward_factor, self.backward_factor = forward_factor, backward_factor
-
-    def forward(self, x):
-        return x * x.dtype.type(self.forward_factor)
-
-    def backward(self, gy):
-        return gy * self.backward_factor
+    return Variance(axes, keepdim, correction, _count(x, axes))(x)
 
 
 class Root(Function):

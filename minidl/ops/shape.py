@@ -196,6 +196,8 @@ def squeeze(x, dim=None):
     """Remove dimensions of size 1 (all of them, or only those of ``dim``, an int or tuple)."""
     if dim is None:
         dims = [i for i, n in enumerate(x.shape) if n == 1]
+    elif isinstance(dim, (tuple, list)) and not dim:
+        return x                        # no dims named, none squeezed (unlike a reduction)
     else:
         dims = [d for d in normalize_dims(dim, x.ndim) if x.shape[d] == 1]
     return x.reshape(tuple(n for i, n in enumerate(x.shape) if i not in dims))

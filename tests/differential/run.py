@@ -2,6 +2,7 @@
 shapes and ``requires_grad`` of every output, then first gradients with a random upstream
 gradient and, for smooth ops, second gradients (of the first gradients against a random
 direction)."""
+import dataclasses
 import warnings
 
 import numpy as np
@@ -182,8 +183,23 @@ def _second(spec, mi, ti, got, rng):
                        f"{spec.name} second grad {i}", spec.grad_tol)
 
 
+def _float_dtypes(value):
+    if isinstance(value, Input):
+        return {value.values.dtype} if value.values.dtype.kind == 'f' else set()
+    if isinstance(value, (list, tuple)):
+        return set().union(*map(_float_dtypes, value)) if value else set()
+    if isinstance(value, dict):
+        return _float_dtypes(list(value.values()))
+    return set()
+
+
 def run_case(spec, case):
     """Compare minidl and PyTorch on one case of ``spec``."""
+    if len(_float_dtypes([case.inputs, case.kwargs])) > 1:
+        # float32 meets float64: a result is only as precise as float32 (PyTorch computes a
+        # float64 0-d operand's gradient in float32, for one)
+        low = TOLERANCES[np.dtype(np.float32)]
+        spec = dataclasses.replace(spec, tol=spec.tol or low, grad_tol=spec.grad_tol or low)
     m_args, m_kwargs = as_minidl(case.inputs), as_minidl(case.kwargs)
     t_args, t_kwargs = as_torch(case.inputs), as_torch(case.kwargs)
     m_out, m_err = call(spec.minidl, m_args, m_kwargs)

@@ -195,7 +195,7 @@ for _name in ('exp_', 'neg_', 'sqrt_', 'sigmoid_', 'tanh_'):
          case(tensors(1, kinds='fib'), lambda s: st.fixed_dictionaries({'leaf': st.booleans()})),
          covers=[f'Tensor.{_name}'])
 spec('pow_', lambda a, s: a.clone().pow_(s) * 1, lambda a, s: a.clone().pow_(s) * 1,
-     _with_scalar(tensors(1, kinds='fi')), covers=['Tensor.pow_'])
+     _with_scalar(tensors(1, kinds='fi'), 'fi'), covers=['Tensor.pow_'])
 spec('fill_/zero_', lambda a, s: (a.clone().fill_(s) * 1, a.clone().zero_() * 1),
      lambda a, s: (a.clone().fill_(s) * 1, a.clone().zero_() * 1),
      _with_scalar(tensors(1, kinds='fib')), covers=['Tensor.fill_', 'Tensor.zero_'])
