@@ -219,6 +219,17 @@ def test_flags_strides_and_interfaces():
     assert np.from_dlpack(a, device='cpu').shape == (2, 3)
 
 
+def test_reading_a_value_back_is_a_synchronisation():
+    a = cp.arange(3.0)
+    with pytest.warns(UserWarning, match='will be removed'):
+        with cupyx.allow_synchronize(False):
+            b = (a * 2).sum()                       # kernels only: no wait
+            for read in (float, bool, repr, lambda x: x.item(), lambda x: x.get()):
+                with pytest.raises(cupyx.DeviceSynchronized):
+                    read(b)
+    assert float(b) == 6.0
+
+
 def test_missing_names_raise_attribute_error():
     a = cp.ones(2)
     for owner, name in ((cp, 'errstate'), (cp, 'seterr'), (cp, 'float128'), (a, 'writeable'),

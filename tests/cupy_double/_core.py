@@ -11,7 +11,7 @@ import warnings
 
 import numpy
 
-from ._device import check_devices, current_device
+from ._device import check_devices, current_device, declare_synchronize
 
 PYTHON_SCALARS = (bool, int, float, complex)
 
@@ -285,8 +285,14 @@ class ndarray:
             return NotImplemented
         return ours(*args, **kwargs)
 
+    def _host(self):
+        """The NumPy array, for what CuPy reads through get() (a synchronisation)."""
+        declare_synchronize()
+        return self._a
+
     def get(self, stream=None, order='C', out=None, blocking=True):
         """The explicit device-to-host copy: a new NumPy array (or ``out`` filled)."""
+        declare_synchronize()
         if out is not None:
             if not isinstance(out, numpy.ndarray):
                 raise TypeError('Only numpy.ndarray can be obtained from cupy.ndarray')
@@ -310,22 +316,22 @@ class ndarray:
     def item(self):
         if self.size != 1:
             raise ValueError('can only convert an array of size 1 to a Python scalar')
-        return self._a.item()
+        return self._host().item()
 
     def tolist(self):
-        return self._a.tolist()
+        return self._host().tolist()
 
     def tobytes(self, order='C'):
-        return self._a.tobytes(order)
+        return self._host().tobytes(order)
 
     def __int__(self):          # CuPy: int(self.get()), NumPy's rules (and warnings) for ndim > 0
-        return int(self._a)
+        return int(self._host())
 
     def __float__(self):
-        return float(self._a)
+        return float(self._host())
 
     def __complex__(self):
-        return complex(self._a)
+        return complex(self._host())
 
     def __bool__(self):
         if self.size == 0:
@@ -336,17 +342,17 @@ class ndarray:
         if self.size > 1:
             raise ValueError('The truth value of an array with more than one element is '
                              'ambiguous. Use a.any() or a.all()')
-        return bool(self._a.reshape(()))
+        return bool(self._host().reshape(()))
     # No __index__: CuPy has none, so a cupy array is never a Python index or length.
 
     def __repr__(self):
-        return repr(self._a)
+        return repr(self._host())
 
     def __str__(self):
-        return str(self._a)
+        return str(self._host())
 
     def __format__(self, spec):
-        return format(self._a, spec)
+        return format(self._host(), spec)
 
     def __reduce__(self):
         return array, (self.get(),)

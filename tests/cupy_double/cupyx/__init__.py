@@ -1,5 +1,7 @@
-"""cupyx of the CuPy double: the scatter functions and cupyx.scipy.special."""
+"""cupyx of the CuPy double: the scatter functions, synchronisation detection and
+cupyx.scipy.special."""
 from .._core import ndarray
+from .._device import DeviceSynchronized, allow_synchronize  # noqa: F401
 from . import scipy  # noqa: F401
 
 

@@ -39,7 +39,9 @@ class Device:
         return self
 
     def synchronize(self):
-        """Nothing to wait for."""
+        """Nothing to wait for, but a synchronisation all the same (allow_synchronize)."""
+        from ..._device import declare_synchronize
+        declare_synchronize()
 
 
 def get_device_id():
