@@ -156,6 +156,7 @@ def test_random_state_has_cupys_api_not_numpys_generator():
 
 
 def test_fake_devices_are_remembered_and_not_mixed(monkeypatch):
+    monkeypatch.delenv(double._device.DEVICES_ENV, raising=False)
     assert cp.cuda.runtime.getDeviceCount() == 1 and cp.cuda.is_available()
     monkeypatch.setenv(double._device.DEVICES_ENV, '2')
     a0 = cp.ones(2)
