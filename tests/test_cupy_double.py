@@ -286,7 +286,7 @@ def test_runner_runs_a_script_on_the_double(tmp_path):
     script = tmp_path / 'script.py'
     script.write_text('import sys, minidl as mdl\n'
                       'x = mdl.ones(3, device="cuda") * 2\n'
-                      'print(sys.argv[1:], x.device, type(x.data).__module__, x.sum().item())\n')
+                      'print(sys.argv[1:], x.device, type(x.array).__module__, x.sum().item())\n')
     out = subprocess.run([sys.executable, '-m', 'tests.cupy_double.run', str(script), '--flag'],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
