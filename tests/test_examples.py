@@ -52,3 +52,37 @@ def test_mnist1d_script_finds_the_package_despite_its_name():
                          timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().startswith('test accuracy: 0.')
+
+
+def test_digits_plot_writes_the_four_pictures(tmp_path):
+    pytest.importorskip('matplotlib', reason='matplotlib not installed (pip install -e .[plot])')
+    from tests.test_plot import check_png
+    result = _example('digits.py')['main'](['--epochs', '2', '--quiet', '--plot', str(tmp_path)])
+    sizes = {'curves.png': (1200, 320), 'filters.png': (400, 350),
+             'feature_maps.png': (1040, 605), 'confusion.png': (630, 590)}
+    assert [os.path.basename(p) for p in result['plots']] == list(sizes)
+    for name, (width, height) in sizes.items():
+        check_png(tmp_path / name, width, height)
+    assert len(result['history']['val_accuracy']) == 2       # the test set, watched per epoch
+    assert result['accuracy'] >= 0.9
+
+
+def test_digits_plot_without_matplotlib_says_how_to_install(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, 'matplotlib', None)     # makes `import matplotlib` fail
+    with pytest.raises(SystemExit) as exc:
+        _example('digits.py')['main'](['--plot', str(tmp_path / 'figures')])
+    assert exc.value.code == 2 and 'pip install -e .[plot]' in capsys.readouterr().err
+    assert not (tmp_path / 'figures').exists()
+
+
+def test_sklearn_digits_grid_search_in_two_processes(capsys):
+    result = _example('sklearn_digits.py')['main'](
+        ['--lr', '0.003', '0.03', '--channels', '4', '--epochs', '3', '--cv', '2',
+         '--jobs', '2'])
+    grid = result['grid']
+    assert grid.best_params_['module__channels'] == 4 and grid.best_params_['lr'] in (0.003, 0.03)
+    assert len(grid.cv_results_['params']) == 2
+    assert result['accuracy'] >= 0.9
+    out = capsys.readouterr().out
+    assert f"best parameters: {grid.best_params_}" in out
+    assert out.strip().splitlines()[-1] == f"test accuracy: {result['accuracy']:.4f}"
