@@ -25,7 +25,8 @@ clamp = clip
 
 __version__ = '0.1.0'
 
-_SUBMODULES = ('functional', 'nn', 'optim', 'data', 'datasets', 'train', 'io', 'onnx')
+_SUBMODULES = ('functional', 'nn', 'optim', 'data', 'datasets', 'train', 'io', 'onnx',
+               'sklearn', 'plot')
 _LATE_NAMES = {'save': 'io', 'load': 'io', 'summary': 'nn'}
 
 

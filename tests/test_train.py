@@ -57,6 +57,30 @@ def test_fit_learns_separable_problem(device):
     assert model.training
 
 
+def test_history_records_every_steps_learning_rate_and_extends():
+    mdl.manual_seed(0)
+    model = _mlp()
+    x, y = _blobs(120)
+    batches = [(mdl.tensor(x[i:i + 40]), mdl.tensor(y[i:i + 40])) for i in range(0, 120, 40)]
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    cycle = optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=6)
+    twin = optim.SGD([nn.Parameter(mdl.zeros(1))], lr=0.1)     # replays the schedule alone
+    twin_cycle = optim.lr_scheduler.OneCycleLR(twin, max_lr=0.1, total_steps=6)
+    expected = []
+    for _ in range(6):
+        expected.append(twin.param_groups[0]['lr'])
+        twin.step()
+        twin_cycle.step()
+    history = fit(model, batches, nn.CrossEntropyLoss(), opt, epochs=1, scheduler=cycle,
+                  progress=False)
+    assert history.step_lr == expected[:3] and history['lr'] == [expected[0]]
+    later = fit(model, batches, nn.CrossEntropyLoss(), opt, epochs=2, start_epoch=1,
+                scheduler=cycle, progress=False)
+    history.extend(later)
+    assert history.epoch == [0, 1] and history.step_lr == expected
+    assert history['lr'] == [expected[0], expected[3]] and len(history['loss']) == 2
+
+
 def test_fit_accepts_plain_iterables_and_schedulers():
     mdl.manual_seed(0)
     model = _mlp()
