@@ -345,11 +345,14 @@ def get_rng_state():
 
 
 def set_rng_state(state):
-    """Restore a state returned by get_rng_state() (a CPU-only state of minidl 0.1 too)."""
+    """Restore a state returned by get_rng_state() (a CPU-only state of minidl 0.1 too). The
+    state of a GPU this machine does not have is ignored (a checkpoint moves between
+    machines)."""
     if 'bit_generator' in state:
         state = {'cpu': state}
     for device, device_state in state.items():
-        generator(device).set_state(device_state)
+        if device == 'cpu' or int(device[5:]) < cuda_device_count():
+            generator(device).set_state(device_state)
 
 
 @contextlib.contextmanager
