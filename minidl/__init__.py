@@ -10,9 +10,9 @@ from .autograd import Function, enable_grad, grad, is_grad_enabled, no_grad, set
 from .backend import (bool_, default_device, float16, float32, float64, get_rng_state, int8,
                       int16, int32, int64, manual_seed, set_default_device, set_rng_state, uint8)
 from .cpu import get_num_threads, set_num_threads
-from .creation import (arange, empty, eye, from_numpy, full, full_like, linspace, normal, ones,
-                       ones_like, rand, randint, randn, randperm, tensor, uniform, zeros,
-                       zeros_like)
+from .creation import (arange, empty, eye, from_dlpack, from_numpy, full, full_like, linspace,
+                       normal, ones, ones_like, rand, randint, randn, randperm, tensor, uniform,
+                       zeros, zeros_like)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import (abs, amax, amin, argmax, argmin, broadcast_to, cat, clip, concatenate, cos,
                   exp, flatten, log, logsumexp, matmul, max, maximum, mean, min, minimum, pad,
@@ -25,7 +25,8 @@ clamp = clip
 
 __version__ = '0.1.0'
 
-_SUBMODULES = ('functional', 'nn', 'optim', 'data', 'datasets', 'train', 'io')
+_SUBMODULES = ('functional', 'nn', 'optim', 'data', 'datasets', 'train', 'io', 'onnx',
+               'sklearn', 'plot')
 _LATE_NAMES = {'save': 'io', 'load': 'io', 'summary': 'nn'}
 
 

@@ -17,10 +17,39 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
 
 
 def from_numpy(array):
-    """A CPU tensor sharing memory with the NumPy ``array`` (its dtype kept)."""
+    """A CPU tensor sharing memory with the NumPy ``array``, as torch.from_numpy: no copy, so a
+    write to either is seen in the other; shape and dtype are the array's."""
     if not isinstance(array, backend.NDARRAY):
         raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
     check_dtype(array.dtype, 'array of dtype')
+    return make(array)
+
+
+_DLPACK_CPU = (1,)           # kDLCPU
+_DLPACK_CUDA = (2, 13)       # kDLCUDA, kDLCUDAManaged
+
+
+def from_dlpack(ext_tensor):
+    """A tensor sharing memory with ``ext_tensor``, any object with ``__dlpack__`` (a NumPy or
+    CuPy array, a PyTorch or JAX tensor, a minidl Tensor), as torch.from_dlpack: no copy, so a
+    write to either is seen in the other; shape, strides and dtype are kept. CPU memory becomes
+    a NumPy array, CUDA memory a CuPy array on the same GPU. The exporter decides about
+    autograd: PyTorch (and minidl) refuse a tensor that requires grad."""
+    if not hasattr(ext_tensor, '__dlpack__') or not hasattr(ext_tensor, '__dlpack_device__'):
+        raise TypeError(f"from_dlpack expects an object with __dlpack__ and __dlpack_device__ "
+                        f"(an array or tensor of another library), got "
+                        f"{type(ext_tensor).__name__}")
+    kind, index = ext_tensor.__dlpack_device__()
+    if kind in _DLPACK_CPU:
+        device = 'cpu'
+    elif kind in _DLPACK_CUDA:
+        device = f'cuda:{int(index)}'
+    else:
+        raise RuntimeError(f"from_dlpack: memory on DLPack device type {int(kind)} (index "
+                           f"{int(index)}) is not supported: minidl holds CPU (1) and CUDA (2) "
+                           "memory")
+    array = backend.module_for(device).from_dlpack(ext_tensor)
+    check_dtype(array.dtype, 'ext_tensor of dtype')
     return make(array)
 
 
@@ -39,9 +68,9 @@ def _new(array, requires_grad):
 
 
 def _filled(size, value, dtype, device, requires_grad):
-    xp = backend.module_for(device)
     dtype = check_dtype(dtype if dtype is not None else backend.float32)
-    return _new(xp.full(_size(size), value, dtype=dtype), requires_grad)
+    with backend.on(device) as xp:
+        return _new(xp.full(_size(size), value, dtype=dtype), requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
@@ -56,9 +85,9 @@ def ones(*size, dtype=None, device=None, requires_grad=False):
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
     """An uninitialised tensor of the given size."""
-    xp = backend.module_for(device)
     dtype = check_dtype(dtype if dtype is not None else backend.float32)
-    return _new(xp.empty(_size(size), dtype=dtype), requires_grad)
+    with backend.on(device) as xp:
+        return _new(xp.empty(_size(size), dtype=dtype), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -72,8 +101,8 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def _like(x, value, dtype, requires_grad):
-    xp = x._xp()
-    return _new(xp.full(x.shape, value, dtype=dtype or x.dtype), requires_grad)
+    with backend.current(x.array):
+        return _new(x._xp().full(x.shape, value, dtype=dtype or x.dtype), requires_grad)
 
 
 def zeros_like(x, dtype=None, requires_grad=False):
@@ -98,21 +127,21 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if dtype is None:
         ints = all(isinstance(v, backend.INTEGER_TYPES) for v in (start, end, step))
         dtype = backend.int64 if ints else backend.float32
-    xp = backend.module_for(device)
-    return _new(xp.arange(start, end, step, dtype=check_dtype(dtype)), requires_grad)
+    with backend.on(device) as xp:
+        return _new(xp.arange(start, end, step, dtype=check_dtype(dtype)), requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from start to end inclusive."""
-    xp = backend.module_for(device)
     dtype = check_dtype(dtype or backend.float32)
-    return _new(xp.linspace(start, end, steps).astype(dtype), requires_grad)
+    with backend.on(device) as xp:
+        return _new(xp.linspace(start, end, steps).astype(dtype), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     """The identity matrix (n, m)."""
-    xp = backend.module_for(device)
-    return _new(xp.eye(n, m, dtype=check_dtype(dtype or backend.float32)), requires_grad)
+    with backend.on(device) as xp:
+        return _new(xp.eye(n, m, dtype=check_dtype(dtype or backend.float32)), requires_grad)
 
 
 def _float_dtype(dtype):

@@ -20,7 +20,8 @@ def lift(value, like):
         return value
     if is_number(value):
         return as_operand(value, result_type(like, value), like)
-    return from_data(value, device=like.device)
+    device = like.device if isinstance(value, (list, tuple)) else None
+    return from_data(value, device=device)
 
 
 class Add(Function):

@@ -100,8 +100,10 @@ def as_operand(value, dtype, like):
     if is_number(value):
         xp = backend.array_module(like.array)
         # through the number's own dtype, so that an int too large for int8 wraps (as PyTorch)
-        return make(xp.asarray(value).astype(dtype, copy=False))
-    return make(from_data(value, device=like.device).array.astype(dtype, copy=False))
+        with backend.current(like.array):
+            return make(xp.asarray(value).astype(dtype, copy=False))
+    device = like.device if isinstance(value, (list, tuple)) else None
+    return make(from_data(value, device=device).array.astype(dtype, copy=False))
 
 
 def promoted(*operands, dtype=None):
