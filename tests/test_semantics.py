@@ -1,6 +1,7 @@
 """PyTorch's semantics at the edges (issue 13): one regression test per example of the issue,
 class by class, with the values PyTorch gives. They need no PyTorch; the differential test
-(tests/differential) compares every op with PyTorch on random cases where it is installed."""
+(tests/differential) compares every op with PyTorch on random cases where it is installed. The
+tests that take ``device`` run on the GPU too (or on the CuPy double, ``pytest --fake-cuda``)."""
 import warnings
 
 import numpy as np
@@ -12,9 +13,18 @@ from minidl import nn
 from tests.conftest import to_numpy
 
 
-def grad_of(fn, *values, dtype=mdl.float64):
+@pytest.fixture(autouse=True)
+def _on_device(request):
+    """A test that takes ``device`` makes its tensors there (the default device)."""
+    mdl.set_default_device(request.getfixturevalue('device') if 'device' in
+                           request.fixturenames else 'cpu')
+    yield
+    mdl.set_default_device('cpu')
+
+
+def grad_of(fn, *values, device=None, dtype=mdl.float64):
     """The gradients of fn(*inputs).sum() with respect to each input."""
-    xs = [mdl.tensor(v, dtype=dtype, requires_grad=True) for v in values]
+    xs = [mdl.tensor(v, dtype=dtype, device=device, requires_grad=True) for v in values]
     fn(*xs).sum().backward()
     return [to_numpy(x.grad) for x in xs]
 
@@ -34,13 +44,13 @@ def no_numpy_error(exc_info):
     lambda x: F.binary_cross_entropy_with_logits(x, mdl.tensor(1., dtype=mdl.float64)),
 ], ids=['abs', 'max', 'min', 'maximum', 'minimum', 'softplus', 'elu', 'leaky_relu', 'dropout',
         'l1_loss', 'bce_with_logits'])
-def test_backward_through_0d_tensors(fn):
+def test_backward_through_0d_tensors(fn, device):
     x = mdl.tensor(-2.5, dtype=mdl.float64, requires_grad=True)
     fn(x).backward()
     assert x.grad.shape == () and np.isfinite(to_numpy(x.grad))
 
 
-def test_abs_of_0d_has_the_sign_as_gradient():
+def test_abs_of_0d_has_the_sign_as_gradient(device):
     assert grad_of(lambda x: x.abs(), -2.5)[0] == -1.0
 
 
@@ -60,12 +70,12 @@ def test_memmap_weights_are_on_the_cpu(tmp_path):
     (lambda s: s.transpose(0, 0), 3.0), (lambda s: s.mT, 3.0), (lambda s: s.sum(-1), 3.0),
     (lambda s: s.logsumexp(0), 3.0), (lambda s: s.amax(0), 3.0), (lambda s: s.max(0).values, 3.0),
 ], ids=['sum', 'mean', 'squeeze', 'transpose', 'mT', 'sum(-1)', 'logsumexp', 'amax', 'max'])
-def test_dim_0_and_minus_1_of_a_0d_tensor(op, expected):
+def test_dim_0_and_minus_1_of_a_0d_tensor(op, expected, device):
     out = op(mdl.tensor(3.))
     assert out.shape == () and out.item() == expected
 
 
-def test_var_of_0d_is_nan_and_out_of_range_dims_are_refused():
+def test_var_of_0d_is_nan_and_out_of_range_dims_are_refused(device):
     assert np.isnan(mdl.tensor(3.).var(0).item())
     with pytest.raises(IndexError, match='out of range') as info:
         mdl.tensor(3.).sum(1)
@@ -74,14 +84,14 @@ def test_var_of_0d_is_nan_and_out_of_range_dims_are_refused():
         mdl.ones(2, 3).sum((0, -2))
 
 
-def test_argmax_keepdim_shapes():
+def test_argmax_keepdim_shapes(device):
     assert mdl.tensor(3.).argmax(dim=0, keepdim=True).shape == ()
     assert mdl.ones(2, 3).argmax(keepdim=True).shape == (1, 1)
     assert mdl.tensor([[1, 5], [7, 2]]).argmax(keepdim=True).tolist() == [[2]]
 
 
 # ---------------------------------------------------------------- 3. empty tensors
-def test_reductions_over_empty_dims():
+def test_reductions_over_empty_dims(device):
     e = mdl.zeros(0, 3)
     assert e.logsumexp(0).tolist() == [-np.inf] * 3
     assert e.logsumexp(1).shape == (0,)
@@ -98,14 +108,14 @@ def test_reductions_over_empty_dims():
     no_numpy_error(info)
 
 
-def test_empty_index_and_flatten():
+def test_empty_index_and_flatten(device):
     assert mdl.ones(3)[[]].shape == (0,)
     assert mdl.ones(3, 2)[[]].shape == (0, 2)
     assert mdl.zeros(0, 3, 4).flatten(1).shape == (0, 12)
     assert mdl.zeros(0, 3).flatten().shape == (0,)
 
 
-def test_cross_entropy_of_an_empty_batch_is_nan_without_warnings():
+def test_cross_entropy_of_an_empty_batch_is_nan_without_warnings(device):
     logits = mdl.zeros(0, 3, requires_grad=True)
     with warnings.catch_warnings():
         warnings.simplefilter('error')
@@ -114,7 +124,7 @@ def test_cross_entropy_of_an_empty_batch_is_nan_without_warnings():
     assert np.isnan(loss.item()) and logits.grad.shape == (0, 3)
 
 
-def test_losses_over_only_ignored_targets_are_nan_with_zero_gradient():
+def test_losses_over_only_ignored_targets_are_nan_with_zero_gradient(device):
     for fn in (F.cross_entropy, F.nll_loss):
         x = mdl.tensor([[0.5, -1.0]], requires_grad=True)
         loss = fn(x, mdl.tensor([-100]))
@@ -123,7 +133,7 @@ def test_losses_over_only_ignored_targets_are_nan_with_zero_gradient():
 
 
 # ---------------------------------------------------------------- 4. ties and kinks
-def test_max_with_dim_sends_the_gradient_to_the_returned_index_only():
+def test_max_with_dim_sends_the_gradient_to_the_returned_index_only(device):
     assert grad_of(lambda x: x.max(0).values, [1., 1., 0.])[0].tolist() == [1, 0, 0]
     assert grad_of(lambda x: x.min(1).values, [[0., 0.], [2., 2.]])[0].tolist() == [
         [1, 0], [1, 0]]
@@ -132,7 +142,7 @@ def test_max_with_dim_sends_the_gradient_to_the_returned_index_only():
     assert grad_of(lambda x: x.max(), [1., 1., 0.])[0].tolist() == [0.5, 0.5, 0]
 
 
-def test_pow_gradients_at_zero():
+def test_pow_gradients_at_zero(device):
     assert grad_of(lambda x: x ** 0, [0.])[0].tolist() == [0.0]
     zero = mdl.tensor([0.], dtype=mdl.float64)
     assert grad_of(lambda y: zero ** y, [2.])[0].tolist() == [0.0]
@@ -140,11 +150,11 @@ def test_pow_gradients_at_zero():
     assert [g.tolist() for g in grad_of(lambda x, y: x ** y, [0.], [0.])] == [[0.0], [0.0]]
 
 
-def test_std_of_identical_values_has_zero_gradient():
+def test_std_of_identical_values_has_zero_gradient(device):
     assert grad_of(lambda x: x.std(), [1., 1., 1.])[0].tolist() == [0.0, 0.0, 0.0]
 
 
-def test_var_and_std_with_correction_at_least_n_are_inf():
+def test_var_and_std_with_correction_at_least_n_are_inf(device):
     x = mdl.tensor([1., 2.])
     assert x.var(correction=2).item() == np.inf and x.std(correction=3).item() == np.inf
 
@@ -175,33 +185,33 @@ def test_type_promotion(op, dtype):
     assert op().dtype == dtype
 
 
-def test_a_gradient_has_its_inputs_dtype():
+def test_a_gradient_has_its_inputs_dtype(device):
     a = mdl.tensor([1., 2.], dtype=mdl.float64, requires_grad=True)
     b = mdl.tensor([3., 4.], requires_grad=True)
     (a * b).sum().backward()
     assert b.grad.dtype == np.float32 and a.grad.dtype == np.float64
 
 
-def test_integer_outputs_never_require_grad():
+def test_integer_outputs_never_require_grad(device):
     x = mdl.tensor([1.5, -2.5], requires_grad=True)
     assert not x.long().requires_grad and not x.bool().requires_grad
     assert x.double().requires_grad
 
 
 # ---------------------------------------------------------------- 6. operands
-def test_arrays_and_lists_as_operands_of_division():
+def test_arrays_and_lists_as_operands_of_division(device):
     t = mdl.tensor([1, 2, 3])
     assert (np.array([1, 2, 3]) / t).tolist() == [1.0, 1.0, 1.0]
     assert ([2, 4] / mdl.tensor([1., 2.])).tolist() == [2.0, 2.0]
 
 
-def test_binary_max_and_min():
+def test_binary_max_and_min(device):
     a, b = mdl.tensor([1., 3.]), mdl.tensor([2., 2.])
     assert mdl.max(a, b).tolist() == [2., 3.] and mdl.min(a, b).tolist() == [1., 2.]
     assert a.max(b).tolist() == [2., 3.]
 
 
-def test_clamp_with_tensor_bounds_and_its_gradients():
+def test_clamp_with_tensor_bounds_and_its_gradients(device):
     x = mdl.tensor([1., 3., 5.], requires_grad=True)
     low = mdl.tensor([2., 2., 2.], requires_grad=True)
     high = mdl.tensor([4., 4., 4.], requires_grad=True)
@@ -213,14 +223,14 @@ def test_clamp_with_tensor_bounds_and_its_gradients():
     assert mdl.tensor([1, 5]).clamp(min=mdl.tensor(2.)).tolist() == [2., 5.]
 
 
-def test_integer_powers_with_negative_exponents():
+def test_integer_powers_with_negative_exponents(device):
     assert (2 ** mdl.tensor([-1, 2])).tolist() == [0, 4]
     assert (mdl.tensor([-1, 1, 2]) ** mdl.tensor([-1, -2, -1])).tolist() == [-1, 1, 0]
     with pytest.raises(RuntimeError, match='negative integer power'):
         mdl.tensor([1, 2]) ** -1
 
 
-def test_bool_operands_refused_as_pytorch():
+def test_bool_operands_refused_as_pytorch(device):
     with pytest.raises(TypeError, match='bool'):
         mdl.tensor([True]) - mdl.tensor([True])
     with pytest.raises(TypeError, match='bool'):
@@ -232,13 +242,13 @@ def test_bool_operands_refused_as_pytorch():
 
 
 # ---------------------------------------------------------------- 7. unbatched inputs
-def test_pool_layers_take_unbatched_inputs():
+def test_pool_layers_take_unbatched_inputs(device):
     assert nn.MaxPool1d(2)(mdl.ones(3, 8)).shape == (3, 4)
     assert nn.AvgPool2d(2)(mdl.ones(3, 4, 4)).shape == (3, 2, 2)
 
 
 # ---------------------------------------------------------------- 8. indexing
-def test_integers_apply_before_index_tensors_are_placed():
+def test_integers_apply_before_index_tensors_are_placed(device):
     x = mdl.arange(2 * 3 * 12 * 5 * 4).reshape(2, 3, 12, 5, 4)
     idx = mdl.tensor([0, 1])
     assert x[1, :, 3:11:2, idx, 0:2].shape == (3, 4, 2, 2)
@@ -248,33 +258,33 @@ def test_integers_apply_before_index_tensors_are_placed():
                                   to_numpy(x)[1][:, 3:11:2][:, :, [0, 1], 0:2])
 
 
-def test_setitem_follows_the_same_rule():
+def test_setitem_follows_the_same_rule(device):
     x = mdl.zeros(2, 3, 4)
     x[1, :, [0, 2]] = mdl.tensor([1., 2.])           # the region is (3, 2), as in PyTorch
     assert to_numpy(x)[1].tolist() == [[1, 0, 2, 0]] * 3
 
 
-def test_nested_list_index_is_a_tuple_as_pytorch():
+def test_nested_list_index_is_a_tuple_as_pytorch(device):
     x = mdl.arange(6).reshape(2, 3)
     assert x[[[0, 1], [1, 0]]].tolist() == [1, 3]          # x[[0, 1], [1, 0]]
     assert x[[0, 1]].shape == (2, 3)
 
 
-def test_view_of_a_non_contiguous_tensor_raises():
+def test_view_of_a_non_contiguous_tensor_raises(device):
     x = mdl.ones(2, 3)
     assert x.view(6).shape == (6,) and x.T.reshape(6).shape == (6,)
     with pytest.raises(RuntimeError, match='reshape'):
         x.T.view(6)
 
 
-def test_basic_indexing_returns_views():
+def test_basic_indexing_returns_views(device):
     x = mdl.zeros(3)
     v = x[1]
     v.fill_(5.)
     assert x.tolist() == [0., 5., 0.]
 
 
-def test_index_errors_in_minidls_words():
+def test_index_errors_in_minidls_words(device):
     for op in (lambda: mdl.ones(3)[5], lambda: mdl.ones(3)[mdl.tensor([0, 7])],
                lambda: mdl.ones(3)[0, 0]):
         with pytest.raises(IndexError, match='tensor of shape') as info:
@@ -283,12 +293,12 @@ def test_index_errors_in_minidls_words():
 
 
 # ---------------------------------------------------------------- 9. errors and batch norm
-def test_batch_norm_eval_without_running_stats_says_so():
+def test_batch_norm_eval_without_running_stats_says_so(device):
     with pytest.raises(ValueError, match='running_mean and running_var are None'):
         F.batch_norm(mdl.ones(1, 2), None, None, training=False)
 
 
-def test_batch_norm_momentum_none_is_a_cumulative_average():
+def test_batch_norm_momentum_none_is_a_cumulative_average(device):
     bn = nn.BatchNorm1d(2, momentum=None)
     batches = [mdl.randn(4, 2) for _ in range(3)]
     for b in batches:
@@ -299,10 +309,26 @@ def test_batch_norm_momentum_none_is_a_cumulative_average():
         F.batch_norm(mdl.ones(3, 2), mdl.zeros(2), mdl.ones(2), training=True, momentum=None)
 
 
-def test_fill_and_copy_keep_the_graph():
+def test_fill_and_copy_keep_the_graph(device):
     x = mdl.tensor([1., 2.], requires_grad=True)
     y = x * 1
     y.fill_(3.)
     assert y.requires_grad
     y.sum().backward()
     assert x.grad is None or x.grad.tolist() == [0., 0.]
+
+
+class _EdgeNodes(nn.Module):
+    """var, std, max along a dim and clamp with tensor bounds: the nodes this issue added."""
+
+    def forward(self, x):
+        centre = x.mean(1, keepdim=True)
+        return (x.var(1, keepdim=True) + x.std(1, correction=0, keepdim=True) +
+                x.max(1, keepdim=True).values + x.clamp(min=centre, max=centre + 0.5))
+
+
+def test_the_new_nodes_export_to_onnx(tmp_path):
+    test_onnx = pytest.importorskip('tests.test_onnx')
+    proto = test_onnx.check_export(_EdgeNodes(), (5,), tmp_path)
+    assert {'ReduceSum', 'Sqrt', 'ReduceMax', 'Max', 'Min'} <= {n.op_type for n in
+                                                                proto.graph.node}

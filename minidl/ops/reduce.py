@@ -8,6 +8,7 @@ from ..autograd import Function
 from ..tensor import Tensor, make
 from .math import Clone
 from .select import Where, maximum, minimum, zero_where
+from .subscript import IndexAdd
 
 
 def normalize_dims(dim, ndim, name='dim'):
@@ -111,6 +112,27 @@ class Extreme(Function):
         mask = x == self.output().array.reshape(self.kept)
         share = mask / mask.sum(axis=self.axes, keepdims=True)
         return gy.reshape(self.kept) * make(share.astype(gy.dtype))
+
+
+class ExtremeAt(Function):
+    """max or min along one axis (values only), gathered at ``index`` (the first extreme of each
+    row, kept as size 1): the gradient goes to that element alone, as PyTorch's max(dim)."""
+
+    def __init__(self, axis, keepdims, largest, index):
+        self.axes, self.keepdims, self.largest = (axis,), keepdims, largest
+        xp = backend.array_module(index)
+        # the advanced index that picks index's element of each row
+        self.where = tuple(index if i == axis else xp.arange(n).reshape(
+            (n,) + (1,) * (index.ndim - 1 - i)) for i, n in enumerate(index.shape))
+
+    def forward(self, x):
+        self.shape = x.shape
+        values = x[self.where]
+        return values if self.keepdims else values.squeeze(self.axes[0])
+
+    def backward(self, gy):
+        kept = gy if self.keepdims else gy.unsqueeze(self.axes[0])
+        return IndexAdd(self.where, self.shape)(kept)
 
 
 def sum(x, dim=None, keepdim=False, dtype=None):
@@ -226,16 +248,9 @@ def _extreme(x, dim, keepdim, largest):
     _check_extreme(name, x, dim, (axis,) if x.ndim else ())
     if x.ndim == 0:
         return _ValuesIndices(Clone()(x), make(x._xp().zeros((), dtype=backend.int64)))
-    # The gradient goes to the returned index only (as PyTorch), so values are gathered there.
-    xp = x._xp()
     index = _arg(x, axis, True, largest)
-    where = tuple(index.array if i == axis else
-                  xp.arange(n).reshape((n,) + (1,) * (x.ndim - 1 - i))
-                  for i, n in enumerate(x.shape))
-    values = x[where]
-    if not keepdim:
-        values, index = values.squeeze(axis), index.squeeze(axis)
-    return _ValuesIndices(values, index)
+    values = ExtremeAt(axis, keepdim, largest, index.array)(x)
+    return _ValuesIndices(values, index if keepdim else index.squeeze(axis))
 
 
 def max(x, dim=None, keepdim=False):
