@@ -259,12 +259,14 @@ class ToDevice(Function):
 # ---------------------------------------------------------------- wrappers with checks
 def _binary(function_class, name):
     def op(a, b):
-        if name == 'sub' and (_is_bool(a) or _is_bool(b)):
-            raise TypeError("sub: a bool tensor cannot be subtracted, nor subtracted from (as in "
-                            "PyTorch); to invert a mask use ~mask, or convert it with .long()")
-        if not (isinstance(a, Tensor) and isinstance(b, Tensor) and a.dtype == b.dtype):
+        # the hot path of arithmetic: kept flat
+        if not (isinstance(a, Tensor) and isinstance(b, Tensor) and
+                a.array.dtype is b.array.dtype):
             a, b = promoted(a, b)
-        return broadcasting(function_class(), name, a, b)
+        try:
+            return function_class()(a, b)
+        except ValueError:
+            return broadcasting(function_class(), name, a, b)    # raises in minidl's words
     op.__name__ = name
     op.__doc__ = (f"Elementwise {name} of two tensors (or a tensor and a number), broadcasting; "
                   "the dtype follows PyTorch's type promotion.")
@@ -276,8 +278,17 @@ def _is_bool(x):
 
 
 add = _binary(Add, 'add')
-sub = _binary(Sub, 'sub')
+_sub = _binary(Sub, 'sub')
 mul = _binary(Mul, 'mul')
+
+
+def sub(a, b):
+    """Elementwise a - b of two tensors (or a tensor and a number), broadcasting; the dtype
+    follows PyTorch's type promotion, and bools are refused, as in PyTorch."""
+    if _is_bool(a) or _is_bool(b):
+        raise TypeError("sub: a bool tensor cannot be subtracted, nor subtracted from (as in "
+                        "PyTorch); to invert a mask use ~mask, or convert it with .long()")
+    return _sub(a, b)
 
 
 def div(a, b):

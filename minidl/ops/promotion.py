@@ -53,6 +53,15 @@ def is_number(value):
     return isinstance(value, backend.INTEGER_TYPES + backend.FLOAT_TYPES + backend.BOOL_TYPES)
 
 
+def _with_number(dtype, value):
+    """The dtype of a tensor of ``dtype`` combined with the number ``value``."""
+    if isinstance(value, backend.BOOL_TYPES) or dtype.kind == 'f':
+        return dtype
+    if isinstance(value, backend.INTEGER_TYPES):
+        return dtype if dtype.kind != 'b' else backend.dtype(backend.int64)
+    return backend.dtype(DEFAULT_FLOAT)
+
+
 def _combine(higher, lower):
     """Join a higher-priority result with a lower-priority one: the lower one counts only when
     it is of a higher category (PyTorch's combine_categories)."""
@@ -68,6 +77,8 @@ def _combine(higher, lower):
 def result_type(*operands):
     """The dtype of an elementwise operation on ``operands`` (Tensors, arrays, nested lists and
     numbers; None is skipped), by PyTorch's rules (see the module's text)."""
+    if len(operands) == 2 and isinstance(operands[0], Tensor) and is_number(operands[1]):
+        return _with_number(operands[0].dtype, operands[1])      # the common case, quickly
     dimensioned = zero_dim = number = None
     for x in operands:
         if x is None:
@@ -86,7 +97,7 @@ def result_type(*operands):
 
 def cast(x, dtype):
     """Tensor ``x`` in ``dtype`` (differentiable; ``x`` itself when it has that dtype)."""
-    if x.dtype == dtype:
+    if x.array.dtype is dtype or x.array.dtype == dtype:
         return x
     from .math import Cast
     return Cast(dtype)(x)
@@ -98,17 +109,32 @@ def as_operand(value, dtype, like):
     if isinstance(value, Tensor):
         return cast(value, dtype)
     if is_number(value):
-        xp = backend.array_module(like.array)
-        # through the number's own dtype, so that an int too large for int8 wraps (as PyTorch)
-        with backend.current(like.array):
-            return make(xp.asarray(value).astype(dtype, copy=False))
+        return _number(value, dtype, like)
     device = like.device if isinstance(value, (list, tuple)) else None
     return make(from_data(value, device=device).array.astype(dtype, copy=False))
+
+
+def _number(value, dtype, like):
+    """A 0-d Tensor of ``dtype`` holding the number ``value``, on ``like``'s device."""
+    xp = backend.array_module(like.array)
+    with backend.current(like.array):
+        if dtype.kind == 'f':
+            return make(xp.asarray(value, dtype=dtype))
+        # through the number's own dtype, so that an int too large for int8 wraps (as PyTorch)
+        return make(xp.asarray(value).astype(dtype, copy=False))
 
 
 def promoted(*operands, dtype=None):
     """The operands (at least one a Tensor) as Tensors of their common dtype (``result_type``
     unless ``dtype`` is given), on the first Tensor's device."""
+    if len(operands) == 2 and dtype is None:      # a tensor and a number, quickly
+        a, b = operands
+        if isinstance(a, Tensor) and is_number(b):
+            dtype = _with_number(a.array.dtype, b)
+            return cast(a, dtype), _number(b, dtype, a)
+        if isinstance(b, Tensor) and is_number(a):
+            dtype = _with_number(b.array.dtype, a)
+            return _number(a, dtype, b), cast(b, dtype)
     like = next(x for x in operands if isinstance(x, Tensor))
     dtype = result_type(*operands) if dtype is None else dtype
     return tuple(as_operand(x, dtype, like) for x in operands)

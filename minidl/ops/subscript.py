@@ -78,6 +78,8 @@ def index_parts(x, index):
     when integers meet index tensors, the view of x with the integers applied first (PyTorch
     selects at integers before it places the indexed dimensions, so x[1, :, idx] has the
     indexed dimension last where NumPy would put it first)."""
+    if is_basic_index(index):            # ints, slices, None, ...: NumPy's rules are PyTorch's
+        return x, raw_index(index, None)
     parts = _as_tuple(index)
     xp = x._xp()
     if any(_is_integer(p) for p in parts) and not is_basic_index(parts):
