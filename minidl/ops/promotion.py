@@ -20,11 +20,6 @@ from ..tensor import DEFAULT_FLOAT, Tensor, from_data, make
 _CATEGORY = {'b': 0, 'u': 1, 'i': 1, 'f': 2}
 
 
-def category(dtype):
-    """0 for bool, 1 for integers, 2 for floating point."""
-    return _CATEGORY[dtype.kind]
-
-
 def promote_types(a, b):
     """The smallest dtype that holds both ``a`` and ``b`` (torch.promote_types): across
     categories the higher category's dtype as it is (int64 with float16 is float16, where NumPy

@@ -63,14 +63,15 @@ def _is_integer(part):
 
 
 def _dims_taken(part):
-    """How many dimensions an index part consumes (None adds one and takes none)."""
-    if part is None or part is Ellipsis:
+    """How many dimensions an index part consumes (None and a bool add one and take none, a
+    mask takes as many as it has)."""
+    if part is None or part is Ellipsis or isinstance(part, backend.BOOL_TYPES):
         return 0
-    if isinstance(part, (slice, backend.BOOL_TYPES)) or _is_integer(part):
-        return 0 if isinstance(part, backend.BOOL_TYPES) else 1
-    array = part.array if isinstance(part, Tensor) else part
-    return array.ndim if getattr(array, 'dtype', None) is not None and \
-        array.dtype.kind == 'b' else 1
+    if isinstance(part, slice) or _is_integer(part):
+        return 1
+    array = part.array if isinstance(part, Tensor) else (
+        backend.host_array(part) if isinstance(part, list) else part)
+    return array.ndim if array.dtype.kind == 'b' else 1
 
 
 def index_parts(x, index):

@@ -63,8 +63,8 @@ def spec(name, minidl, torch, case, covers=(), **options):
 NOT_COMPARED = {
     # creation and randomness: no tensor input to compare on (tests/test_tensor.py checks them)
     **{f'mdl.{n}': 'creation' for n in (
-        'arange', 'empty', 'eye', 'from_numpy', 'from_dlpack', 'full', 'linspace', 'ones', 'tensor', 'zeros',
-        'rand', 'randn', 'randint', 'randperm', 'normal', 'uniform', 'manual_seed',
+        'arange', 'empty', 'eye', 'from_numpy', 'from_dlpack', 'full', 'linspace', 'ones',
+        'tensor', 'zeros', 'rand', 'randn', 'randint', 'randperm', 'normal', 'uniform', 'manual_seed',
         'get_rng_state', 'set_rng_state', 'set_default_device', 'default_device')},
     # autograd, devices and helpers that are not tensor ops
     **{f'mdl.{n}': 'not a tensor op' for n in (
