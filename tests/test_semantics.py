@@ -332,3 +332,72 @@ def test_the_new_nodes_export_to_onnx(tmp_path):
     proto = test_onnx.check_export(_EdgeNodes(), (5,), tmp_path)
     assert {'ReduceSum', 'Sqrt', 'ReduceMax', 'Max', 'Min'} <= {n.op_type for n in
                                                                 proto.graph.node}
+
+
+# ---------------------------------------------------------------- found by the differential test
+def test_second_derivatives_at_the_kinks_of_elu_and_softplus(device):
+    # PyTorch's: ELU's second derivative is 0 at 0 (its first is alpha there), softplus's is 0
+    # at the threshold (its first is the sigmoid there)
+    for fn, x, at_kink in ((F.elu, [0.0, -1.0], 0), (lambda x: F.softplus(x, threshold=1.0),
+                                                    [1.0, 0.0], 0)):
+        x = mdl.tensor(x, dtype=mdl.float64, requires_grad=True)
+        (g,) = mdl.grad(fn(x).sum(), x, create_graph=True)
+        (gg,) = mdl.grad(g.sum(), x)
+        assert to_numpy(gg)[at_kink] == 0.0 and to_numpy(gg)[1] > 0
+
+
+def test_activations_in_place_and_on_integers(device):
+    x = mdl.tensor([-1.0, 2.0], requires_grad=True)
+    y = x * 1
+    F.leaky_relu(y, 0.1, inplace=True).sum().backward()     # its backward needs no input
+    assert x.grad.tolist() == pytest.approx([0.1, 1.0])
+    assert F.relu(mdl.tensor([-3, 3])).tolist() == [0, 3]
+    with pytest.raises(TypeError, match='bool'):
+        +mdl.tensor([True])
+
+
+def test_shape_edges(device):
+    with pytest.raises(ValueError, match='at most 2 dimensions'):
+        mdl.ones(2, 2, 2).t()
+    assert F.pad(mdl.tensor(1.), ()).item() == 1.0
+    assert mdl.zeros(0).split([]) == ()
+    assert mdl.cat([mdl.zeros(0), mdl.zeros(0)], 5).shape == (0,)
+    assert mdl.cat([mdl.ones(2, 3), mdl.zeros(0)], 1).shape == (2, 3)
+    assert mdl.ones(1, 2).squeeze(()).shape == (1, 2)
+    assert mdl.ones(1, 2).squeeze((0,)).shape == (2,)
+
+
+def test_loss_edges(device):
+    # class probabilities over no sample: NaN, as PyTorch
+    assert np.isnan(F.cross_entropy(mdl.zeros(0, 2), mdl.zeros(0, 2)).item())
+    # the target's gradient of binary cross entropy is -logit(input), infinite at 0 and 1
+    x = mdl.tensor([0.0, 0.5], dtype=mdl.float64)
+    t = mdl.tensor([0.25, 0.25], dtype=mdl.float64, requires_grad=True)
+    F.binary_cross_entropy(x, t, reduction='sum').backward()
+    assert to_numpy(t.grad).tolist() == [np.inf, 0.0]
+    with pytest.raises(TypeError, match='dtype'):
+        F.binary_cross_entropy(x, mdl.tensor([0.25, 0.25]))
+    # with logits: the result has the target's dtype
+    logits = mdl.tensor([0.5, -1.0], dtype=mdl.float64)
+    assert F.binary_cross_entropy_with_logits(logits, mdl.tensor([0., 1.])).dtype == np.float32
+    # a float32 input meets a float64 0-d target: broadcast first, so float64 (PyTorch's)
+    with pytest.warns(UserWarning, match='target size'):
+        out = F.mse_loss(mdl.tensor([1.0, 2.0]), mdl.tensor(1.0, dtype=mdl.float64))
+    assert out.dtype == np.float64
+
+
+def test_setitem_with_index_tensors_needs_the_same_dtype(device):
+    x = mdl.zeros(3)
+    x[mdl.tensor([0, 2])] = mdl.tensor([1.0, 2.0])
+    assert x.tolist() == [1.0, 0.0, 2.0]
+    with pytest.raises(TypeError, match="x's dtype"):
+        x[mdl.tensor([0])] = mdl.tensor([1.0], dtype=mdl.float64)
+    x[0] = mdl.tensor(5.0, dtype=mdl.float64)          # basic indexing casts, as PyTorch
+    assert x[0].item() == 5.0
+
+
+def test_variance_gradient_is_pytorchs_closed_form(device):
+    x = mdl.tensor([1.0, 2.0, 4.0], dtype=mdl.float64, requires_grad=True)
+    x.var().backward()
+    mean = 7 / 3
+    np.testing.assert_allclose(to_numpy(x.grad), [2 * (v - mean) / 2 for v in (1, 2, 4)])
