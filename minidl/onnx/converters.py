@@ -172,7 +172,7 @@ def _transpose(g, fn, x):
 
 @converts(sh.Concat)
 def _concat(g, fn, x):
-    return g.node('Concat', x, axis=fn.axis)
+    return g.node('Concat', [n for i, n in enumerate(x) if i not in fn.skipped], axis=fn.axis)
 
 
 @converts(sh.Split)

@@ -46,11 +46,14 @@ class Transpose(Function):
 
 
 class Concat(Function):
-    """Inputs joined along ``axis``; the gradient is sliced back into pieces."""
-    def __init__(self, axis):
-        self.axis = axis
+    """Inputs joined along ``axis``, but for those numbered in ``skipped`` (PyTorch's legacy
+    empty tensors, which join nothing but stay in the graph); the gradient is sliced back into
+    pieces."""
+    def __init__(self, axis, skipped=frozenset()):
+        self.axis, self.skipped = axis, skipped
 
     def forward(self, *xs):
+        xs = [x for i, x in enumerate(xs) if i not in self.skipped]
         self.sizes = [x.shape[self.axis] for x in xs]
         return backend.array_module(xs[0]).concatenate(xs, axis=self.axis)
 
@@ -60,6 +63,8 @@ class Concat(Function):
         for n in self.sizes:
             grads.append(gy[lead + (slice(start, start + n),)])
             start += n
+        for i in sorted(self.skipped):
+            grads.insert(i, None)
         return tuple(grads)
 
 
@@ -264,7 +269,8 @@ def cat(tensors, dim=0):
                                            enumerate(zip(t.shape, reference.shape)) if k != axis):
             raise ValueError(f"cat: tensors[{i}] has shape {t.shape}, which does not match "
                              f"tensors[{first}]'s shape {reference.shape} outside dim {dim}")
-    return Concat(axis)(*[t for _, t in kept])
+    skipped = frozenset(range(len(tensors))) - {i for i, _ in kept}
+    return Concat(axis, skipped)(*tensors)
 
 
 concatenate = cat
