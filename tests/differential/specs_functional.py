@@ -77,9 +77,15 @@ def _linear_inputs(draw):
     lead, n_in, n_out = draw(shapes(0, 2)), draw(st.integers(0, 3)), draw(st.integers(0, 3))
     x_in = n_in if draw(st.integers(0, 9)) else n_in + 1
     bias = [(n_out,)] if draw(st.booleans()) else []
-    # (mixed dtypes only with a non-empty weight: PyTorch checks dtypes only when it multiplies)
+    params = draw(inputs_of([(n_out, n_in)] + bias, 'f', same_dtype=True))
+    # (mixed dtypes of input and weight only when the weight is not empty: PyTorch checks them
+    # only when it multiplies; and none for the bias, which PyTorch adds with promotion to a
+    # 3-D input but refuses with a 2-D one)
     same = draw(st.integers(0, 5)) > 0 or not n_out * n_in
-    return draw(inputs_of([lead + (x_in,), (n_out, n_in)] + bias, 'f', same_dtype=same))
+    x = draw(inputs_of([lead + (x_in,)], 'f'))[0]
+    if same:
+        x = Input(x.values.astype(params[0].values.dtype), x.layout)
+    return [x] + params
 
 
 spec('F.linear', F.linear, TF.linear, case(_linear_inputs()), covers=['F.linear'], smooth=True)
