@@ -1,6 +1,6 @@
 """Lines of code in Python files: docstrings, comments and blank lines not counted.
 
-    python tools/count_lines.py minidl                    # every .py file below minidl/, and the total
+    python tools/count_lines.py minidl          # every .py file below minidl/, and the total
     python tools/count_lines.py minidl/functional/conv.py tools
 
 The rule is the one of the before-stop hook (/work/shared/hooks/before-stop): a line counts when
@@ -26,9 +26,10 @@ def code_lines(source):
             lines.update(range(token.start[0], token.end[0] + 1))
     for node in ast.walk(ast.parse(source)):
         body = getattr(node, 'body', None)
-        if isinstance(node, _WITH_DOCSTRING) and body and isinstance(body[0], ast.Expr) \
-                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
-            lines -= set(range(body[0].lineno, body[0].end_lineno + 1))
+        first = body[0] if isinstance(node, _WITH_DOCSTRING) and body else None
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
+                and isinstance(first.value.value, str):
+            lines -= set(range(first.lineno, first.end_lineno + 1))
     return lines
 
 
