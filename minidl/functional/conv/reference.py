@@ -12,8 +12,8 @@ product, which BLAS (CPU) or cuBLAS (GPU) runs at speed:
 
 Layout. The channels lead and the batch comes last: the padded input is a (C, Hp, Wp, N) array
 (``source``), the windows matrix's columns run over (oh, ow, n), and a product is (O, OH, OW, N).
-With this order a matrix row is one long contiguous stretch, gathering copies whole runs of
-OW*N numbers at stride 1, and the batch needs no loop: one product for the whole layer. Callers
+With this order the gather copies runs of N numbers at a time (of OW*N when the stride is 1)
+rather than of OW, and the batch needs no loop: one product for the whole layer. Callers
 hand out the (O, OH, OW, N) result as an (N, O, OH, OW) *view*; the next layer reads it in this
 order again without a transposing copy.
 
