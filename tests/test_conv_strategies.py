@@ -62,7 +62,8 @@ def force(monkeypatch, strategy, g, itemsize):
 def applies(strategy, g, device):
     """Whether ``strategy`` is the one that runs for geometry g, by the dispatch's rules."""
     plan = S.choose(g, np.zeros(1))
-    return {'winograd': plan.winograd and device == 'cpu', 'blocks-of-rows': len(plan.blocks) == g.OH,
+    return {'winograd': plan.winograd and device == 'cpu',
+            'blocks-of-rows': len(plan.blocks) == g.OH,
             'blocks-of-batch': len(plan.blocks) == g.OH * g.N}.get(strategy, True)
 
 
