@@ -571,3 +571,60 @@ def test_interpolate_argument_errors():
         F.interpolate(x, scale_factor=0.1)
     with pytest.raises(ValueError, match='size must be a positive int or a tuple of 2'):
         F.interpolate(x, size=(3, 3, 3))
+
+
+# ---------------------------------------------------------------- normalize, similarities
+@pytest.mark.parametrize('p', [2.0, 1.0, 3.0, math.inf])
+def test_normalize_against_numpy_and_gradcheck(p, device):
+    x = np.random.default_rng(0).standard_normal((3, 4, 2))
+    norms = np.linalg.norm(x, ord=p, axis=1, keepdims=True) if p != 3.0 else \
+        (np.abs(x) ** 3).sum(1, keepdims=True) ** (1 / 3)
+    np.testing.assert_allclose(to_numpy(F.normalize(tensor(x, device), p=p)), x / norms,
+                               rtol=1e-12)
+    assert mdl.gradcheck(lambda t: F.normalize(t, p=p, dim=-1), [tensor(x, device, grad=True)])
+
+
+def test_zero_vectors_get_pytorchs_gradient(device):
+    zero = tensor(np.zeros((2, 3)), device, grad=True)
+    F.normalize(zero).sum().backward()                  # x / eps: 1 / eps, no 0/0
+    np.testing.assert_allclose(to_numpy(zero.grad), np.full((2, 3), 1e12))
+    zero.grad = None
+    other = np.array([[1.0, 2.0, 2.0], [0.0, 3.0, 4.0]])
+    F.cosine_similarity(zero, tensor(other, device)).sum().backward()
+    np.testing.assert_allclose(to_numpy(zero.grad), other / np.linalg.norm(other, axis=1,
+                                                                          keepdims=True) / 1e-8)
+
+
+def test_cosine_similarity_and_pairwise_distance(device):
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((4, 5)), rng.standard_normal((4, 5))
+    cos = (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+    np.testing.assert_allclose(to_numpy(F.cosine_similarity(tensor(a, device),
+                                                            tensor(b, device))), cos, rtol=1e-12)
+    broadcast = F.cosine_similarity(tensor(rng.standard_normal((2, 3, 4)), device),
+                                    tensor(rng.standard_normal((3, 1)), device), dim=1)
+    assert broadcast.shape == (2, 4)
+    distance = np.linalg.norm(a - b + 1e-6, axis=1)
+    out = F.pairwise_distance(tensor(a, device), tensor(b, device))
+    np.testing.assert_allclose(to_numpy(out), distance, rtol=1e-12)
+    assert F.pairwise_distance(tensor(a, device), tensor(b[0], device), keepdim=True).shape == \
+        (4, 1)
+    ta, tb = tensor(a, device, grad=True), tensor(b, device, grad=True)
+    assert mdl.gradcheck(lambda x, y: F.cosine_similarity(x, y, dim=0), [ta, tb])
+    assert mdl.gradcheck(lambda x, y: F.pairwise_distance(x, y, p=1.5), [ta, tb])
+    assert mdl.gradgradcheck(F.pairwise_distance, [ta, tb])
+
+
+def test_distances_match_torch():
+    torch = torch_or_skip()
+    rng = np.random.default_rng(2)
+    a, b = rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
+    a[0] = 0.0
+    a[1] = b[1]                                       # equal rows: the eps term decides
+    tf = torch.nn.functional
+    compare_with_torch(lambda x: F.normalize(x, dim=0), lambda x: tf.normalize(x, dim=0), [a])
+    compare_with_torch(lambda x: F.normalize(x, p=1.0), lambda x: tf.normalize(x, p=1.0), [a])
+    compare_with_torch(F.cosine_similarity, tf.cosine_similarity, [a, b], rtol=1e-9)
+    for p in (2.0, 1.0, 3.0, math.inf):
+        compare_with_torch(lambda x, y: F.pairwise_distance(x, y, p),
+                           lambda x, y: tf.pairwise_distance(x, y, p), [a, b], rtol=1e-9)

@@ -105,6 +105,7 @@ LAYERS = {    # constructor call (the same in minidl and PyTorch), PyTorch's rep
     'SELU(inplace=True)': 'SELU(inplace=True)', 'PReLU()': 'PReLU(num_parameters=1)',
     'PReLU(3)': 'PReLU(num_parameters=3)',
     'ModuleDict({"a": nn.ReLU()})': 'ModuleDict(\n  (a): ReLU()\n)',
+    'CosineSimilarity()': 'CosineSimilarity()', 'PairwiseDistance()': 'PairwiseDistance()',
 }
 
 
@@ -123,7 +124,8 @@ NEW_LAYERS = ['LayerNorm', 'GroupNorm', 'Embedding', 'Upsample', 'Unflatten', 'D
               'Dropout2d', 'Dropout3d', 'SiLU', 'Mish', 'Hardtanh', 'ReLU6', 'Hardsigmoid',
               'Hardswish', 'LogSigmoid', 'Softplus', 'Softsign', 'Tanhshrink', 'CELU', 'SELU',
               'PReLU', 'ModuleDict', 'ParameterList', 'ParameterDict', 'SmoothL1Loss',
-              'HuberLoss', 'KLDivLoss', 'BCELoss', 'UpsamplingNearest2d', 'UpsamplingBilinear2d']
+              'HuberLoss', 'KLDivLoss', 'BCELoss', 'UpsamplingNearest2d', 'UpsamplingBilinear2d',
+              'CosineSimilarity', 'PairwiseDistance']
 
 
 @pytest.mark.parametrize('name', NEW_LAYERS)
@@ -220,6 +222,7 @@ LOSS_CASES = [('SmoothL1Loss(beta=0.5)', 'float'), ("HuberLoss(delta=2.0, reduct
               ('KLDivLoss(log_target=True)', 'log-probabilities'), ('BCELoss()', 'binary')]
 
 
+@pytest.mark.filterwarnings("ignore:.*'batchmean'")     # KLDivLoss's 'mean', in both
 @pytest.mark.parametrize('call, kind', LOSS_CASES, ids=[c[0] for c in LOSS_CASES])
 def test_loss_modules_match_torch(call, kind):
     torch = pytest.importorskip('torch')
@@ -327,3 +330,11 @@ def test_embedding_summary_counts_and_max_norm_layer():
     norms = np.linalg.norm(to_numpy(emb.weight), axis=1)
     assert np.all(norms <= 1 + 1e-6) and emb.num_parameters() == 10
     assert math.isclose(float(norms.max()), 1.0, rel_tol=1e-4)
+
+
+def test_distance_layers_take_two_inputs():
+    a, b = mdl.randn(4, 3), mdl.randn(4, 3)
+    np.testing.assert_array_equal(to_numpy(nn.CosineSimilarity(dim=1)(a, b)),
+                                  to_numpy(F.cosine_similarity(a, b, 1)))
+    np.testing.assert_array_equal(to_numpy(nn.PairwiseDistance(p=1.0, keepdim=True)(a, b)),
+                                  to_numpy(F.pairwise_distance(a, b, 1.0, keepdim=True)))

@@ -22,3 +22,4 @@ from .layer_norm import group_norm, layer_norm  # noqa: F401
 from .channel_dropout import dropout1d, dropout2d, dropout3d  # noqa: F401
 from .embedding import embedding, one_hot  # noqa: F401
 from .interpolate import interpolate  # noqa: F401  (after pooling: 'area' mode uses it)
+from .distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401

@@ -16,6 +16,7 @@ from .activation import (CELU, ELU, GELU, SELU, SiLU, Hardsigmoid, Hardswish, Ha
                          Softmax, Softplus, Softsign, Tanh, Tanhshrink)
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv1d, Conv2d
+from .distance import CosineSimilarity, PairwiseDistance
 from .embedding import Embedding
 from .layers import (Dense, Dropout, Dropout1d, Dropout2d, Dropout3d, Flatten, Identity, Linear,
                      Unflatten)
@@ -39,7 +40,7 @@ __all__ = [
     'Mish', 'Hardtanh', 'ReLU6', 'Hardsigmoid', 'Hardswish', 'LogSigmoid', 'Softplus',
     'Softsign', 'Tanhshrink', 'CELU', 'SELU', 'PReLU',
     'CrossEntropyLoss', 'NLLLoss', 'MSELoss', 'L1Loss', 'BCEWithLogitsLoss', 'BCELoss',
-    'SmoothL1Loss', 'HuberLoss', 'KLDivLoss',
+    'SmoothL1Loss', 'HuberLoss', 'KLDivLoss', 'CosineSimilarity', 'PairwiseDistance',
     'summary', 'init', 'utils', 'functional',
 ]
 
