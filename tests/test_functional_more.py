@@ -75,6 +75,13 @@ ACTIVATIONS = [
      ('celu', {'alpha': 0.5}), (0,)),
     ('selu', F.selu, lambda x: SELU_S * np.where(x > 0, x, SELU_A * np.expm1(x)), ('selu', {}),
      (0,)),
+    ('threshold', lambda x: F.threshold(x, 0.5, -2.0), lambda x: np.where(x > 0.5, x, -2.0),
+     ('threshold', {'threshold': 0.5, 'value': -2.0}), (0.5,)),
+    ('hardshrink', F.hardshrink, lambda x: np.where(np.abs(x) > 0.5, x, 0), ('hardshrink', {}),
+     (-0.5, 0.5)),
+    ('softshrink 1', lambda x: F.softshrink(x, 1.0),
+     lambda x: np.where(x > 1, x - 1, np.where(x < -1, x + 1, 0)), ('softshrink', {'lambd': 1.0}),
+     (-1, 1)),
 ]
 IDS = [a[0] for a in ACTIVATIONS]
 
@@ -107,9 +114,11 @@ def test_activation_matches_torch_at_and_between_kinks(name, fn, ref, torch_call
 
 
 @pytest.mark.parametrize('name', ['silu', 'mish', 'hardtanh', 'relu6', 'hardsigmoid',
-                                  'hardswish', 'celu', 'selu'])
+                                  'hardswish', 'celu', 'selu', 'threshold'])
 def test_inplace_activation_writes_into_its_input_with_the_same_gradient(name, device):
     fn = getattr(F, name)
+    if name == 'threshold':
+        fn = lambda x, inplace=False: F.threshold(x, 0.0, 2.0, inplace)    # noqa: E731
     x0 = away_from_kinks((4, 5), (-3, -1, 0, 1, 3, 6))
     leaf = tensor(x0, device, grad=True)
     expected = fn(leaf * 1.0)
@@ -143,6 +152,29 @@ def test_prelu_matches_torch():
     x = np.concatenate([away_from_kinks((2, 3, 4)), np.zeros((2, 3, 1))], axis=2)
     compare_with_torch(F.prelu, torch.nn.functional.prelu, [x, np.array([0.1, -0.2, 0.3])])
     compare_with_torch(F.prelu, torch.nn.functional.prelu, [x, np.array([0.25])])
+
+
+def test_softmin_and_glu(device):
+    x = np.random.default_rng(5).standard_normal((3, 4, 6))
+    e = np.exp(-x - (-x).max(1, keepdims=True))
+    np.testing.assert_allclose(to_numpy(F.softmin(tensor(x, device), 1)),
+                               e / e.sum(1, keepdims=True), rtol=1e-12)
+    a, b = x[..., :3], x[..., 3:]
+    np.testing.assert_allclose(to_numpy(F.glu(tensor(x, device))), a / (1 + np.exp(-b)),
+                               rtol=1e-12)
+    xs = tensor(x[:2, :2], device, grad=True)
+    assert mdl.gradcheck(lambda t: F.glu(t, dim=-1), [xs])
+    assert mdl.gradcheck(lambda t: F.softmin(t, dim=0), [xs])
+    with pytest.raises(ValueError, match='glu: the halved dimension must have an even size'):
+        F.glu(tensor(x, device), dim=0)
+
+
+def test_softmin_and_glu_match_torch():
+    torch = torch_or_skip()
+    x = np.random.default_rng(6).standard_normal((3, 4, 6))
+    compare_with_torch(lambda t: F.softmin(t, 1), lambda t: torch.nn.functional.softmin(t, 1),
+                       [x])
+    compare_with_torch(lambda t: F.glu(t, 2), lambda t: torch.nn.functional.glu(t, 2), [x])
 
 
 def test_activation_argument_errors():

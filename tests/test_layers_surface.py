@@ -106,6 +106,9 @@ LAYERS = {    # constructor call (the same in minidl and PyTorch), PyTorch's rep
     'PReLU(3)': 'PReLU(num_parameters=3)',
     'ModuleDict({"a": nn.ReLU()})': 'ModuleDict(\n  (a): ReLU()\n)',
     'CosineSimilarity()': 'CosineSimilarity()', 'PairwiseDistance()': 'PairwiseDistance()',
+    'Softmin(1)': 'Softmin(dim=1)', 'Threshold(0.1, 20.0)': 'Threshold(threshold=0.1, value=20.0)',
+    'Threshold(0.1, 20.0, True)': 'Threshold(threshold=0.1, value=20.0, inplace=True)',
+    'Hardshrink()': 'Hardshrink(0.5)', 'Softshrink(0.3)': 'Softshrink(0.3)', 'GLU()': 'GLU(dim=-1)',
 }
 
 
@@ -125,7 +128,8 @@ NEW_LAYERS = ['LayerNorm', 'GroupNorm', 'Embedding', 'Upsample', 'Unflatten', 'D
               'Hardswish', 'LogSigmoid', 'Softplus', 'Softsign', 'Tanhshrink', 'CELU', 'SELU',
               'PReLU', 'ModuleDict', 'ParameterList', 'ParameterDict', 'SmoothL1Loss',
               'HuberLoss', 'KLDivLoss', 'BCELoss', 'UpsamplingNearest2d', 'UpsamplingBilinear2d',
-              'CosineSimilarity', 'PairwiseDistance']
+              'CosineSimilarity', 'PairwiseDistance', 'Softmin', 'Threshold', 'Hardshrink',
+              'Softshrink', 'GLU']
 
 
 @pytest.mark.parametrize('name', NEW_LAYERS)
@@ -202,6 +206,8 @@ LAYER_CASES = [   # constructor call, input shape (ints: class indices below 10)
     ('Hardsigmoid()', (3, 7)), ('Hardswish()', (3, 7)), ('LogSigmoid()', (3, 7)),
     ('Softplus(beta=2.0, threshold=5.0)', (3, 7)), ('Softsign()', (3, 7)),
     ('Tanhshrink()', (3, 7)), ('CELU(0.5)', (3, 7)), ('SELU()', (3, 7)),
+    ('Threshold(0.2, -1.0)', (3, 7)), ('Hardshrink(0.7)', (3, 7)), ('Softshrink()', (3, 7)),
+    ('Softmin(dim=1)', (3, 7)), ('GLU(dim=1)', (3, 8)),
 ]
 
 

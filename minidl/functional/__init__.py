@@ -15,8 +15,9 @@ from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d,
                       max_pool1d, max_pool2d)
 from ..ops.shape import pad  # noqa: E402,F401  (torch.nn.functional.pad)
-from .more_activations import (celu, hardsigmoid, hardswish, hardtanh, logsigmoid, mish,  # noqa
-                               prelu, relu6, selu, silu, softsign, tanhshrink)
+from .more_activations import (celu, glu, hardshrink, hardsigmoid, hardswish,  # noqa: F401
+                               hardtanh, logsigmoid, mish, prelu, relu6, selu, silu, softmin,
+                               softshrink, softsign, tanhshrink, threshold)
 from .more_losses import huber_loss, kl_div, smooth_l1_loss  # noqa: F401
 from .layer_norm import group_norm, layer_norm  # noqa: F401
 from .channel_dropout import dropout1d, dropout2d, dropout3d  # noqa: F401

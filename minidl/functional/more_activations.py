@@ -1,7 +1,8 @@
 """The other activations of torch.nn.functional: silu, mish, hardtanh, relu6, hardsigmoid,
-hardswish, logsigmoid, softsign, tanhshrink, celu, selu and prelu.
+hardswish, logsigmoid, softsign, tanhshrink, celu, selu, prelu, threshold, hardshrink,
+softshrink, softmin and glu.
 
-All are elementwise (output shape = input shape). silu, hardtanh, hardsigmoid, hardswish and
+All but softmin and glu are elementwise (output shape = input shape). silu, hardtanh, hardsigmoid, hardswish and
 logsigmoid are one Function each, their backward written with Tensor operations (so second
 derivatives work); the others are composed from differentiable operations, which is exact.
 Derivatives at the kinks are PyTorch's: hardtanh's and hardsigmoid's are 0 at their limits,
@@ -13,10 +14,11 @@ from ..autograd import Function
 from ..ops import where
 from ..ops.inplace import update_
 from ..tensor import constant as _const
-from .activation import elu, softplus
+from .activation import elu, softmax, softplus
 
 __all__ = ['silu', 'mish', 'hardtanh', 'relu6', 'hardsigmoid', 'hardswish', 'logsigmoid',
-           'softsign', 'tanhshrink', 'celu', 'selu', 'prelu']
+           'softsign', 'tanhshrink', 'celu', 'selu', 'prelu', 'threshold', 'hardshrink',
+           'softshrink', 'softmin', 'glu']
 
 # selu's constants (Klambauer et al., 2017), to PyTorch's precision
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -180,3 +182,46 @@ def prelu(input, weight):
     slope = weight.reshape((-1,) + (1,) * (input.ndim - 2)) if weight.numel() > 1 else \
         weight.reshape(())
     return where(input > 0, input, slope * input)
+
+
+def threshold(input, threshold, value, inplace=False):
+    """input where input > threshold, else ``value``, elementwise."""
+    limit = validate.number('threshold', 'threshold', threshold)
+    fill = validate.number('threshold', 'value', value)
+    return _run('threshold', lambda x: where(x > limit, x, fill), input, inplace)
+
+
+def _lambd(name, lambd):
+    return validate.number(name, 'lambd', lambd, low=0)
+
+
+def hardshrink(input, lambd=0.5):
+    """input where |input| > lambd, else 0, elementwise."""
+    lambd = _lambd('hardshrink', lambd)
+    return _run('hardshrink', lambda x: where(x.abs() > lambd, x, 0.0), input)
+
+
+def softshrink(input, lambd=0.5):
+    """input - lambd above lambd, input + lambd below -lambd, else 0, elementwise."""
+    lambd = _lambd('softshrink', lambd)
+    return _run('softshrink', lambda x: where(x > lambd, x - lambd, where(
+        x < -lambd, x + lambd, 0.0)), input)
+
+
+def softmin(input, dim=None, dtype=None):
+    """softmax(-input) along ``dim``: entries in (0, 1) summing to 1, largest where input is
+    smallest."""
+    validate.floating('softmin', 'input', input)
+    return softmax(-input, dim, dtype)
+
+
+def glu(input, dim=-1):
+    """The gated linear unit: input split in halves a, b along ``dim`` (its size must be even),
+    then a * sigmoid(b); that dimension is halved."""
+    validate.floating('glu', 'input', input)
+    size = input.shape[dim] if input.ndim else 0
+    if size % 2 or input.ndim == 0:
+        raise ValueError(f"glu: the halved dimension must have an even size, but dimension "
+                         f"{dim} of input of shape {tuple(input.shape)} has size {size}")
+    a, b = input.split(size // 2, dim)
+    return a * b.sigmoid()

@@ -11,9 +11,10 @@ Layers are thin: they own Parameters and buffers and call minidl.functional.
 """
 from .. import functional
 from . import init, utils
-from .activation import (CELU, ELU, GELU, SELU, SiLU, Hardsigmoid, Hardswish, Hardtanh,
-                         LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, Sigmoid,
-                         Softmax, Softplus, Softsign, Tanh, Tanhshrink)
+from .activation import (CELU, ELU, GELU, GLU, SELU, SiLU, Hardshrink, Hardsigmoid, Hardswish,
+                         Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6,
+                         Sigmoid, Softmax, Softmin, Softplus, Softshrink, Softsign, Tanh,
+                         Tanhshrink, Threshold)
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv1d, Conv2d
 from .distance import CosineSimilarity, PairwiseDistance
@@ -38,7 +39,8 @@ __all__ = [
     'UpsamplingNearest2d', 'UpsamplingBilinear2d',
     'ReLU', 'LeakyReLU', 'ELU', 'GELU', 'Sigmoid', 'Tanh', 'Softmax', 'LogSoftmax', 'SiLU',
     'Mish', 'Hardtanh', 'ReLU6', 'Hardsigmoid', 'Hardswish', 'LogSigmoid', 'Softplus',
-    'Softsign', 'Tanhshrink', 'CELU', 'SELU', 'PReLU',
+    'Softsign', 'Tanhshrink', 'CELU', 'SELU', 'PReLU', 'Threshold', 'Hardshrink', 'Softshrink',
+    'Softmin', 'GLU',
     'CrossEntropyLoss', 'NLLLoss', 'MSELoss', 'L1Loss', 'BCEWithLogitsLoss', 'BCELoss',
     'SmoothL1Loss', 'HuberLoss', 'KLDivLoss', 'CosineSimilarity', 'PairwiseDistance',
     'summary', 'init', 'utils', 'functional',

@@ -1,12 +1,12 @@
 """Activation layers: ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax, SiLU,
 Mish, Hardtanh, ReLU6, Hardsigmoid, Hardswish, LogSigmoid, Softplus, Softsign, Tanhshrink, CELU,
-SELU and PReLU (which learns its slopes).
+SELU, PReLU (which learns its slopes), Threshold, Hardshrink, Softshrink, Softmin and GLU.
 
-Each applies the function of the same name in minidl.functional elementwise (Softmax and
-LogSoftmax along ``dim``); output shape = input shape. ``inplace=True`` writes the result into
-the input, as in PyTorch (and with its rules: not into a leaf that requires grad).
+Each applies the function of the same name in minidl.functional elementwise (Softmax, Softmin
+and LogSoftmax along ``dim``, GLU halving ``dim``); otherwise output shape = input shape.
+``inplace=True`` writes the result into the input, as in PyTorch (and with its rules: not into
+a leaf that requires grad).
 """
-
 from .. import backend, validate
 from .. import functional as F
 from ..tensor import make
@@ -267,3 +267,61 @@ class PReLU(Module):
 
     def extra_repr(self):
         return f"num_parameters={self.num_parameters}"
+
+
+class Threshold(_Activation):
+    """x where x > threshold, else value."""
+
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__(inplace)
+        self.threshold = validate.number('Threshold', 'threshold', threshold)
+        self.value = validate.number('Threshold', 'value', value)
+
+    def _fn(self, x):
+        return self._maybe_inplace(F.threshold, x, self.threshold, self.value)
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}" + (
+            ', inplace=True' if self.inplace else '')
+
+
+class Hardshrink(_Plain):
+    """x where |x| > lambd, else 0."""
+
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = validate.number(type(self).__name__, 'lambd', lambd, low=0)
+
+    def _fn(self, x):
+        return F.hardshrink(x, self.lambd)
+
+    def extra_repr(self):
+        return str(self.lambd)
+
+
+class Softshrink(Hardshrink):
+    """x - lambd above lambd, x + lambd below -lambd, else 0."""
+
+    def _fn(self, x):
+        return F.softshrink(x, self.lambd)
+
+
+class Softmin(Softmax):
+    """softmax(-x) along ``dim``."""
+
+    def _fn(self, x):
+        return F.softmin(x, self.dim if self.dim is not None else _implicit_dim(x.ndim))
+
+
+class GLU(_Plain):
+    """The gated linear unit along ``dim``: halves a, b of x, then a * sigmoid(b)."""
+
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = validate.integer('GLU', 'dim', dim)
+
+    def _fn(self, x):
+        return F.glu(x, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
