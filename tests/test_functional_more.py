@@ -660,3 +660,51 @@ def test_distances_match_torch():
     for p in (2.0, 1.0, 3.0, math.inf):
         compare_with_torch(lambda x, y: F.pairwise_distance(x, y, p),
                            lambda x, y: tf.pairwise_distance(x, y, p), [a, b], rtol=1e-9)
+
+
+# ---------------------------------------------------------------- pad modes
+def np_pad(x, pad, mode):
+    widths = [(0, 0)] * x.ndim
+    for k in range(len(pad) // 2):
+        widths[x.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
+    return np.pad(x, widths, mode={'reflect': 'reflect', 'replicate': 'edge',
+                                   'circular': 'wrap'}[mode])
+
+
+PAD_CASES = [((2, 3, 5), (2, 1)), ((3, 5), (0, 4)), ((2, 3, 4, 5), (1, 2, 3, 0)),
+             ((1, 2, 3, 4, 5), (1, 1, 2, 2, 2, 0)), ((3, 4, 5), (3, 3, 1, 2))]
+
+
+@pytest.mark.parametrize('mode', ['reflect', 'replicate', 'circular'])
+@pytest.mark.parametrize('shape, widths', PAD_CASES)
+def test_pad_modes_against_numpy_and_gradcheck(mode, shape, widths, device):
+    x = np.random.default_rng(0).standard_normal(shape)
+    xs = tensor(x, device, grad=True)
+    np.testing.assert_array_equal(to_numpy(F.pad(xs, widths, mode)), np_pad(x, widths, mode))
+    assert mdl.gradcheck(lambda t: F.pad(t, widths, mode=mode), [xs])
+
+
+def test_pad_modes_match_torch():
+    torch = torch_or_skip()
+    for mode in ('reflect', 'replicate', 'circular'):
+        for shape, widths in PAD_CASES:
+            x = np.random.default_rng(1).standard_normal(shape)
+            compare_with_torch(lambda t: F.pad(t, widths, mode),
+                               lambda t: torch.nn.functional.pad(t, widths, mode=mode), [x])
+
+
+def test_pad_mode_rules():
+    x = mdl.randn(1, 2, 3)
+    with pytest.raises(ValueError, match="mode 'reflect' needs widths of at most 2"):
+        F.pad(x, (3, 0), mode='reflect')
+    assert F.pad(x, (3, 3), mode='circular').shape == (1, 2, 9)
+    with pytest.raises(ValueError, match="mode 'circular' needs widths of at most 3"):
+        F.pad(x, (4, 0), mode='circular')
+    assert F.pad(x, (5, 5), mode='replicate').shape == (1, 2, 13)
+    with pytest.raises(ValueError, match='pads the last 1, 2 or 3 dimensions'):
+        F.pad(mdl.randn(5), (1, 1), mode='reflect')
+    with pytest.raises(ValueError, match='takes no value argument'):
+        F.pad(x, (1, 1), mode='reflect', value=2.0)
+    with pytest.raises(ValueError, match="mode must be one of"):
+        F.pad(x, (1, 1), mode='symmetric')
+    np.testing.assert_array_equal(to_numpy(F.pad(x, (1, 1), value=7.0))[..., 0], 7.0)

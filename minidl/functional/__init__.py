@@ -14,7 +14,7 @@ from .normalization import batch_norm
 from .conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from .pooling import (adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d,
                       max_pool1d, max_pool2d)
-from ..ops.shape import pad  # noqa: E402,F401  (torch.nn.functional.pad)
+from .padding import pad  # noqa: F401  (torch.nn.functional.pad, with its modes)
 from .more_activations import (celu, glu, hardshrink, hardsigmoid, hardswish,  # noqa: F401
                                hardtanh, logsigmoid, mish, prelu, relu6, selu, silu, softmin,
                                softshrink, softsign, tanhshrink, threshold)
