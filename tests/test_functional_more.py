@@ -708,3 +708,61 @@ def test_pad_mode_rules():
     with pytest.raises(ValueError, match="mode must be one of"):
         F.pad(x, (1, 1), mode='symmetric')
     np.testing.assert_array_equal(to_numpy(F.pad(x, (1, 1), value=7.0))[..., 0], 7.0)
+
+
+# ---------------------------------------------------------------- adaptive max pooling
+def np_adaptive_max(x, out_h, out_w):
+    """Values and flat indices by loops over PyTorch's bins, first maximum wins."""
+    n, c, h, w = x.shape
+    values, where = np.empty((n, c, out_h, out_w)), np.empty((n, c, out_h, out_w), np.int64)
+    for i in range(out_h):
+        r0, r1 = i * h // out_h, -(-(i + 1) * h // out_h)
+        for j in range(out_w):
+            c0, c1 = j * w // out_w, -(-(j + 1) * w // out_w)
+            window = x[:, :, r0:r1, c0:c1].reshape(n, c, -1)
+            k = window.argmax(-1)
+            values[:, :, i, j] = window.max(-1)
+            where[:, :, i, j] = (r0 + k // (c1 - c0)) * w + c0 + k % (c1 - c0)
+    return values, where
+
+
+@pytest.mark.parametrize('shape, out', [((2, 3, 7, 5), (3, 2)), ((2, 3, 8, 8), (4, 4)),
+                                        ((1, 2, 5, 9), (5, 4)), ((2, 1, 3, 3), (1, 1)),
+                                        ((3, 4, 6), (4, None))])
+def test_adaptive_max_pool2d_against_loops_and_gradcheck(shape, out, device):
+    x = np.random.default_rng(0).permutation(np.prod(shape)).reshape(shape) / 7.0   # no ties
+    batched = x if x.ndim == 4 else x[None]
+    size = (out[0], out[1] if out[1] is not None else batched.shape[3])
+    values, where = np_adaptive_max(batched, *size)
+    xs = tensor(x, device, grad=True)
+    out_values, out_where = F.adaptive_max_pool2d(xs, out, return_indices=True)
+    np.testing.assert_array_equal(to_numpy(out_values), values.reshape(out_values.shape))
+    np.testing.assert_array_equal(to_numpy(out_where), where.reshape(out_values.shape))
+    assert out_where.dtype == np.int64
+    assert mdl.gradcheck(lambda t: F.adaptive_max_pool2d(t, out), [xs])
+
+
+def test_adaptive_max_pool1d_and_ties(device):
+    x = np.array([[[1.0, 3.0, 3.0, 0.0, 2.0, 2.0, 5.0]]])
+    values, where = F.adaptive_max_pool1d(tensor(x, device), 3, return_indices=True)
+    np.testing.assert_array_equal(to_numpy(values), [[[3.0, 3.0, 5.0]]])
+    np.testing.assert_array_equal(to_numpy(where), [[[1, 2, 6]]])      # bins [0,3) [2,5) [4,7)
+    xs = tensor(x, device, grad=True)
+    F.adaptive_max_pool1d(xs, 3).sum().backward()
+    np.testing.assert_array_equal(to_numpy(xs.grad), [[[0, 1, 1, 0, 0, 0, 1]]])
+    with pytest.raises(ValueError, match='output_size must be a positive int'):
+        F.adaptive_max_pool1d(tensor(x, device), 0)
+
+
+def test_adaptive_max_pool_matches_torch():
+    torch = torch_or_skip()
+    rng = np.random.default_rng(7)
+    for shape, out in (((2, 3, 7, 5), (3, 2)), ((3, 9, 4), (4, 3)), ((2, 3, 10), 4)):
+        x = np.round(rng.standard_normal(shape) * 2)          # many ties
+        ours = F.adaptive_max_pool1d if isinstance(out, int) else F.adaptive_max_pool2d
+        theirs = torch.nn.functional.adaptive_max_pool1d if isinstance(out, int) else \
+            torch.nn.functional.adaptive_max_pool2d
+        compare_with_torch(lambda t: ours(t, out), lambda t: theirs(t, out), [x])
+        mine = ours(mdl.tensor(x), out, return_indices=True)[1]
+        np.testing.assert_array_equal(to_numpy(mine),
+                                      theirs(torch.tensor(x), out, return_indices=True)[1])

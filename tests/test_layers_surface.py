@@ -109,6 +109,8 @@ LAYERS = {    # constructor call (the same in minidl and PyTorch), PyTorch's rep
     'Softmin(1)': 'Softmin(dim=1)', 'Threshold(0.1, 20.0)': 'Threshold(threshold=0.1, value=20.0)',
     'Threshold(0.1, 20.0, True)': 'Threshold(threshold=0.1, value=20.0, inplace=True)',
     'Hardshrink()': 'Hardshrink(0.5)', 'Softshrink(0.3)': 'Softshrink(0.3)', 'GLU()': 'GLU(dim=-1)',
+    'AdaptiveMaxPool2d(3)': 'AdaptiveMaxPool2d(output_size=3)',
+    'AdaptiveMaxPool1d(3, return_indices=True)': 'AdaptiveMaxPool1d(output_size=3)',
 }
 
 
@@ -129,7 +131,7 @@ NEW_LAYERS = ['LayerNorm', 'GroupNorm', 'Embedding', 'Upsample', 'Unflatten', 'D
               'PReLU', 'ModuleDict', 'ParameterList', 'ParameterDict', 'SmoothL1Loss',
               'HuberLoss', 'KLDivLoss', 'BCELoss', 'UpsamplingNearest2d', 'UpsamplingBilinear2d',
               'CosineSimilarity', 'PairwiseDistance', 'Softmin', 'Threshold', 'Hardshrink',
-              'Softshrink', 'GLU']
+              'Softshrink', 'GLU', 'AdaptiveMaxPool1d', 'AdaptiveMaxPool2d']
 
 
 @pytest.mark.parametrize('name', NEW_LAYERS)
@@ -207,7 +209,8 @@ LAYER_CASES = [   # constructor call, input shape (ints: class indices below 10)
     ('Softplus(beta=2.0, threshold=5.0)', (3, 7)), ('Softsign()', (3, 7)),
     ('Tanhshrink()', (3, 7)), ('CELU(0.5)', (3, 7)), ('SELU()', (3, 7)),
     ('Threshold(0.2, -1.0)', (3, 7)), ('Hardshrink(0.7)', (3, 7)), ('Softshrink()', (3, 7)),
-    ('Softmin(dim=1)', (3, 7)), ('GLU(dim=1)', (3, 8)),
+    ('Softmin(dim=1)', (3, 7)), ('GLU(dim=1)', (3, 8)), ('AdaptiveMaxPool2d((2, 3))', (2, 3, 5, 7)),
+    ('AdaptiveMaxPool1d(4)', (2, 3, 9)), ('AdaptiveMaxPool2d(2)', (3, 4, 4)),
 ]
 
 

@@ -25,8 +25,8 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDi
                    MSELoss, NLLLoss, SmoothL1Loss)
 from .module import Module, Parameter
 from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
-from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d,
-                      GlobalAvgPool, MaxPool1d, MaxPool2d)
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
+                      AvgPool1d, AvgPool2d, GlobalAvgPool, MaxPool1d, MaxPool2d)
 from .summary import summary
 from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
@@ -35,6 +35,7 @@ __all__ = [
     'ParameterDict', 'Dense', 'Linear', 'Identity', 'Flatten', 'Unflatten', 'Dropout',
     'Dropout1d', 'Dropout2d', 'Dropout3d', 'Embedding', 'Conv1d', 'Conv2d', 'MaxPool1d',
     'MaxPool2d', 'AvgPool1d', 'AvgPool2d', 'AdaptiveAvgPool1d', 'AdaptiveAvgPool2d',
+    'AdaptiveMaxPool1d', 'AdaptiveMaxPool2d',
     'GlobalAvgPool', 'BatchNorm1d', 'BatchNorm2d', 'LayerNorm', 'GroupNorm', 'Upsample',
     'UpsamplingNearest2d', 'UpsamplingBilinear2d',
     'ReLU', 'LeakyReLU', 'ELU', 'GELU', 'Sigmoid', 'Tanh', 'Softmax', 'LogSoftmax', 'SiLU',
