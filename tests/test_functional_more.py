@@ -357,8 +357,9 @@ def test_norm_argument_errors():
 
 # ---------------------------------------------------------------- channel dropout
 @pytest.mark.parametrize('fn, shape, batched', [
-    (F.dropout1d, (8, 6, 5), True), (F.dropout1d, (6, 5), False), (F.dropout2d, (8, 6, 3, 4), True),
-    (F.dropout3d, (4, 6, 2, 3, 2), True), (F.dropout3d, (6, 2, 3, 2), False)])
+    (F.dropout1d, (8, 6, 5), True), (F.dropout1d, (6, 5), False),
+    (F.dropout2d, (8, 6, 3, 4), True), (F.dropout3d, (4, 6, 2, 3, 2), True),
+    (F.dropout3d, (6, 2, 3, 2), False)])
 def test_channel_dropout_drops_whole_channels(fn, shape, batched, device):
     x = tensor(np.random.default_rng(0).uniform(1, 2, shape), device, grad=True)
     out = fn(x, p=0.4)

@@ -87,7 +87,8 @@ LAYERS = {    # constructor call (the same in minidl and PyTorch), PyTorch's rep
     'GroupNorm(2, 4)': 'GroupNorm(2, 4, eps=1e-05, affine=True, bias=True)',
     'GroupNorm(2, 4, affine=False)': 'GroupNorm(2, 4, eps=1e-05, affine=False, bias=False)',
     'Embedding(10, 3)': 'Embedding(10, 3)',
-    'Embedding(10, 3, padding_idx=0, max_norm=1.0)': 'Embedding(10, 3, padding_idx=0, max_norm=1.0)',
+    'Embedding(10, 3, padding_idx=0, max_norm=1.0)':
+        'Embedding(10, 3, padding_idx=0, max_norm=1.0)',
     'Upsample(scale_factor=2)': "Upsample(scale_factor=2.0, mode='nearest')",
     "Upsample(size=(4, 5), mode='bilinear')": "Upsample(size=(4, 5), mode='bilinear')",
     'UpsamplingBilinear2d(size=3)': "UpsamplingBilinear2d(size=3, mode='bilinear')",
@@ -108,7 +109,8 @@ LAYERS = {    # constructor call (the same in minidl and PyTorch), PyTorch's rep
     'CosineSimilarity()': 'CosineSimilarity()', 'PairwiseDistance()': 'PairwiseDistance()',
     'Softmin(1)': 'Softmin(dim=1)', 'Threshold(0.1, 20.0)': 'Threshold(threshold=0.1, value=20.0)',
     'Threshold(0.1, 20.0, True)': 'Threshold(threshold=0.1, value=20.0, inplace=True)',
-    'Hardshrink()': 'Hardshrink(0.5)', 'Softshrink(0.3)': 'Softshrink(0.3)', 'GLU()': 'GLU(dim=-1)',
+    'Hardshrink()': 'Hardshrink(0.5)', 'Softshrink(0.3)': 'Softshrink(0.3)',
+    'GLU()': 'GLU(dim=-1)',
     'AdaptiveMaxPool2d(3)': 'AdaptiveMaxPool2d(output_size=3)',
     'AdaptiveMaxPool1d(3, return_indices=True)': 'AdaptiveMaxPool1d(output_size=3)',
 }
@@ -202,14 +204,16 @@ LAYER_CASES = [   # constructor call, input shape (ints: class indices below 10)
     ('GroupNorm(3, 6)', (2, 6, 4, 4)), ('GroupNorm(2, 4, affine=False)', (2, 4, 5)),
     ('Embedding(10, 4, padding_idx=2)', 'int'), ('PReLU(6)', (2, 6, 3)), ('PReLU()', (5, 4)),
     ("Upsample(scale_factor=2, mode='bilinear', align_corners=True)", (1, 2, 3, 4)),
-    ("Upsample(size=(5, 7), mode='bilinear')", (1, 2, 3, 4)), ('Upsample(scale_factor=3)', (1, 2, 3, 4)),
+    ("Upsample(size=(5, 7), mode='bilinear')", (1, 2, 3, 4)),
+    ('Upsample(scale_factor=3)', (1, 2, 3, 4)),
     ('UpsamplingBilinear2d(scale_factor=2)', (1, 2, 3, 3)), ('Unflatten(1, (3, -1))', (2, 12)),
     ('SiLU()', (3, 7)), ('Mish()', (3, 7)), ('Hardtanh(-2.0, 1.5)', (3, 7)), ('ReLU6()', (3, 7)),
     ('Hardsigmoid()', (3, 7)), ('Hardswish()', (3, 7)), ('LogSigmoid()', (3, 7)),
     ('Softplus(beta=2.0, threshold=5.0)', (3, 7)), ('Softsign()', (3, 7)),
     ('Tanhshrink()', (3, 7)), ('CELU(0.5)', (3, 7)), ('SELU()', (3, 7)),
     ('Threshold(0.2, -1.0)', (3, 7)), ('Hardshrink(0.7)', (3, 7)), ('Softshrink()', (3, 7)),
-    ('Softmin(dim=1)', (3, 7)), ('GLU(dim=1)', (3, 8)), ('AdaptiveMaxPool2d((2, 3))', (2, 3, 5, 7)),
+    ('Softmin(dim=1)', (3, 7)), ('GLU(dim=1)', (3, 8)),
+    ('AdaptiveMaxPool2d((2, 3))', (2, 3, 5, 7)),
     ('AdaptiveMaxPool1d(4)', (2, 3, 9)), ('AdaptiveMaxPool2d(2)', (3, 4, 4)),
 ]
 
@@ -226,7 +230,8 @@ def test_layer_matches_torch(call, shape):
     _check_layer(ours, theirs, x, torch, rtol=1e-5)
 
 
-LOSS_CASES = [('SmoothL1Loss(beta=0.5)', 'float'), ("HuberLoss(delta=2.0, reduction='sum')", 'float'),
+LOSS_CASES = [('SmoothL1Loss(beta=0.5)', 'float'),
+              ("HuberLoss(delta=2.0, reduction='sum')", 'float'),
               ("KLDivLoss(reduction='batchmean')", 'probabilities'),
               ('KLDivLoss(log_target=True)', 'log-probabilities'), ('BCELoss()', 'binary')]
 

@@ -2,9 +2,10 @@
 hardswish, logsigmoid, softsign, tanhshrink, celu, selu, prelu, threshold, hardshrink,
 softshrink, softmin and glu.
 
-All but softmin and glu are elementwise (output shape = input shape). silu, hardtanh, hardsigmoid, hardswish and
-logsigmoid are one Function each, their backward written with Tensor operations (so second
-derivatives work); the others are composed from differentiable operations, which is exact.
+All but softmin and glu are elementwise (output shape = input shape). silu, hardtanh,
+hardsigmoid, hardswish and logsigmoid are one Function each, their backward written with Tensor
+operations (so second derivatives work); the others are composed from differentiable
+operations, which is exact.
 Derivatives at the kinks are PyTorch's: hardtanh's and hardsigmoid's are 0 at their limits,
 hardswish's is 0 up to -3, x/3 + 1/2 between and 1 from 3 on. ``inplace=True`` writes the
 result into the input (PyTorch's rules: not into a leaf that requires grad).

@@ -1,10 +1,10 @@
 """Normalisation layers: BatchNorm1d and BatchNorm2d (F.batch_norm), LayerNorm (F.layer_norm)
 and GroupNorm (F.group_norm).
 
-Batch norm: in training mode each channel is normalised with the batch's mean and (biased) variance and the
-running statistics are updated, running = (1 - momentum) * running + momentum * batch (with the
-unbiased batch variance), or a cumulative average when momentum is None. In eval mode the running
-statistics are used and nothing is updated.
+Batch norm: in training mode each channel is normalised with the batch's mean and (biased)
+variance and the running statistics are updated, running = (1 - momentum) * running + momentum *
+batch (with the unbiased batch variance), or a cumulative average when momentum is None. In
+eval mode the running statistics are used and nothing is updated.
 """
 from .. import backend, validate
 from .. import functional as F
