@@ -146,8 +146,8 @@ class Hardtanh(_Activation):
 
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
         super().__init__(inplace)
-        self.max_val = validate.number('Hardtanh', 'max_val', max_val, low=min_val)
         self.min_val = validate.number('Hardtanh', 'min_val', min_val)
+        self.max_val = validate.number('Hardtanh', 'max_val', max_val, low=self.min_val)
 
     def _fn(self, x):
         return self._maybe_inplace(F.hardtanh, x, self.min_val, self.max_val)
