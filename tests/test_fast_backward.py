@@ -24,11 +24,6 @@ def _cross_entropy(device, **options):
     return lambda: F.cross_entropy(x, target, **options), [x]
 
 
-def _standardize(device, normalize):
-    x = mdl.randn(4, 6, 3, dtype=mdl.float64, device=device, requires_grad=True)
-    return lambda: normalize(x), [x]
-
-
 CASES = {
     'BatchNormTrain': _batch_norm,
     'BatchNormTrain-no-affine': lambda d: _batch_norm(d, weight=False, bias=False),
@@ -41,6 +36,11 @@ CASES = {
     'Standardize-layer_norm': lambda d: _standardize(d, lambda x: F.layer_norm(x, (6, 3))),
     'Standardize-group_norm': lambda d: _standardize(d, lambda x: F.group_norm(x, 3)),
 }
+
+
+def _standardize(device, normalize):
+    x = mdl.randn(4, 6, 3, dtype=mdl.float64, device=device, requires_grad=True)
+    return lambda: normalize(x), [x]
 
 
 def _subclasses(cls):

@@ -767,3 +767,77 @@ def test_adaptive_max_pool_matches_torch():
         mine = ours(mdl.tensor(x), out, return_indices=True)[1]
         np.testing.assert_array_equal(to_numpy(mine),
                                       theirs(torch.tensor(x), out, return_indices=True)[1])
+
+
+# ---------------------------------------------------------------- unfold, fold
+def np_unfold(x, k, d, p, s):
+    """Windows by loops: (N, C*KH*KW, L), row (c, i, j), column (oh, ow) row-major."""
+    n, c, h, w = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])))
+    oh = (h + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
+    ow = (w + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    out = np.empty((n, c, k[0], k[1], oh, ow))
+    for i in range(k[0]):
+        for j in range(k[1]):
+            out[:, :, i, j] = xp[:, :, i * d[0]:i * d[0] + s[0] * (oh - 1) + 1:s[0],
+                                 j * d[1]:j * d[1] + s[1] * (ow - 1) + 1:s[1]]
+    return out.reshape(n, c * k[0] * k[1], oh * ow)
+
+
+FOLD_CASES = [((2, 3, 5, 6), (2, 3), (1, 1), (0, 0), (1, 1)),
+              ((1, 2, 7, 7), (3, 3), (2, 1), (1, 2), (2, 1)),
+              ((2, 1, 4, 4), (2, 2), (1, 1), (0, 0), (2, 2)),
+              ((1, 2, 5, 4), (1, 1), (1, 1), (1, 0), (1, 2))]
+
+
+@pytest.mark.parametrize('shape, k, d, p, s', FOLD_CASES)
+def test_unfold_against_loops_and_fold_is_its_adjoint(shape, k, d, p, s, device):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape)
+    columns = F.unfold(tensor(x, device), k, d, p, s)
+    np.testing.assert_array_equal(to_numpy(columns), np_unfold(x, k, d, p, s))
+    c = rng.standard_normal(columns.shape)
+    folded = F.fold(tensor(c, device), shape[2:], k, d, p, s)
+    assert folded.shape == shape
+    # <unfold(x), c> = <x, fold(c)>: fold is unfold's adjoint (col2im)
+    np.testing.assert_allclose((np_unfold(x, k, d, p, s) * c).sum(), (x * to_numpy(folded)).sum(),
+                               rtol=1e-12)
+    xs, cs = tensor(x[:1], device, grad=True), tensor(c[:1], device, grad=True)
+    assert mdl.gradcheck(lambda t: F.unfold(t, k, d, p, s), [xs])
+    assert mdl.gradgradcheck(lambda t: F.unfold(t, k, d, p, s) ** 2, [xs])
+    assert mdl.gradcheck(lambda t: F.fold(t, shape[2:], k, d, p, s), [cs])
+
+
+def test_convolution_is_the_weights_times_the_windows_matrix(device):
+    rng = np.random.default_rng(1)
+    x, w = tensor(rng.standard_normal((2, 3, 6, 5)), device), tensor(
+        rng.standard_normal((4, 3, 3, 2)), device)
+    conv = F.conv2d(x, w, stride=(2, 1), padding=1)
+    product = w.reshape(4, -1) @ F.unfold(x, (3, 2), padding=1, stride=(2, 1))
+    np.testing.assert_allclose(to_numpy(product), to_numpy(conv).reshape(2, 4, -1), rtol=1e-12)
+
+
+def test_unfold_fold_unbatched_and_errors(device):
+    x = tensor(np.arange(12.0).reshape(1, 3, 4), device)
+    assert F.unfold(x, 2).shape == (4, 6)
+    assert F.fold(F.unfold(x, 2), (3, 4), 2).shape == (1, 3, 4)
+    with pytest.raises(ValueError, match='expected a 3-D'):
+        F.unfold(tensor(np.zeros((3, 4)), device), 2)
+    with pytest.raises(ValueError, match='has 5 columns, but output_size'):
+        F.fold(tensor(np.zeros((1, 4, 5)), device), (3, 4), 2)
+    with pytest.raises(ValueError, match='divisible by the kernel'):
+        F.fold(tensor(np.zeros((1, 5, 6)), device), (3, 4), 2)
+    with pytest.raises(ValueError, match=r'no \(5, 5\) window'):
+        F.unfold(x, 5)
+
+
+def test_unfold_and_fold_match_torch():
+    torch = torch_or_skip()
+    rng = np.random.default_rng(2)
+    for shape, k, d, p, s in FOLD_CASES:
+        x = rng.standard_normal(shape)
+        compare_with_torch(lambda t: F.unfold(t, k, d, p, s),
+                           lambda t: torch.nn.functional.unfold(t, k, d, p, s), [x])
+        c = np_unfold(x, k, d, p, s)
+        compare_with_torch(lambda t: F.fold(t, shape[2:], k, d, p, s),
+                           lambda t: torch.nn.functional.fold(t, shape[2:], k, d, p, s), [c])

@@ -133,7 +133,8 @@ NEW_LAYERS = ['LayerNorm', 'GroupNorm', 'Embedding', 'Upsample', 'Unflatten', 'D
               'PReLU', 'ModuleDict', 'ParameterList', 'ParameterDict', 'SmoothL1Loss',
               'HuberLoss', 'KLDivLoss', 'BCELoss', 'UpsamplingNearest2d', 'UpsamplingBilinear2d',
               'CosineSimilarity', 'PairwiseDistance', 'Softmin', 'Threshold', 'Hardshrink',
-              'Softshrink', 'GLU', 'AdaptiveMaxPool1d', 'AdaptiveMaxPool2d']
+              'Softshrink', 'GLU', 'AdaptiveMaxPool1d', 'AdaptiveMaxPool2d', 'ConvTranspose1d',
+              'ConvTranspose2d', 'Fold', 'Unfold', 'Conv1d', 'Conv2d']
 
 
 @pytest.mark.parametrize('name', NEW_LAYERS)
@@ -352,3 +353,101 @@ def test_distance_layers_take_two_inputs():
                                   to_numpy(F.cosine_similarity(a, b, 1)))
     np.testing.assert_array_equal(to_numpy(nn.PairwiseDistance(p=1.0, keepdim=True)(a, b)),
                                   to_numpy(F.pairwise_distance(a, b, 1.0, keepdim=True)))
+
+
+# ---------------------------------------------------------------- convolution layers
+CONV_REPRS = {
+    'ConvTranspose2d(2, 3, 3)': 'ConvTranspose2d(2, 3, kernel_size=(3, 3), stride=(1, 1))',
+    'ConvTranspose1d(2, 4, 3, stride=2, padding=1, output_padding=1, groups=2, bias=False, '
+    'dilation=2)': 'ConvTranspose1d(2, 4, kernel_size=(3,), stride=(2,), padding=(1,), '
+                   'dilation=(2,), output_padding=(1,), groups=2, bias=False)',
+    "Conv2d(2, 3, 3, padding=1, padding_mode='reflect')":
+        'Conv2d(2, 3, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), padding_mode=reflect)',
+    "Conv1d(2, 3, 3, padding='same', padding_mode='circular')":
+        'Conv1d(2, 3, kernel_size=(3,), stride=(1,), padding=same, padding_mode=circular)',
+    'Fold(4, 2)': 'Fold(output_size=4, kernel_size=2, dilation=1, padding=0, stride=1)',
+    'Unfold(2, padding=1)': 'Unfold(kernel_size=2, dilation=1, padding=1, stride=1)',
+}
+
+
+@pytest.mark.parametrize('call', sorted(CONV_REPRS))
+def test_conv_layer_reprs_are_pytorchs(call):
+    assert repr(eval('nn.' + call)) == CONV_REPRS[call]
+    torch = pytest.importorskip('torch')
+    assert repr(eval('torch.nn.' + call, {'torch': torch})) == CONV_REPRS[call]
+
+
+def test_conv_transpose_parameters_and_initialisation():
+    mdl.manual_seed(0)
+    layer = nn.ConvTranspose2d(16, 8, (3, 2), groups=2)
+    assert layer.weight.shape == (16, 4, 3, 2) and layer.bias.shape == (8,)
+    bound = 1 / math.sqrt(4 * 3 * 2)                 # fan_in = weight.shape[1] * kernel
+    weights = to_numpy(layer.weight)
+    assert weights.max() <= bound and weights.min() >= -bound and weights.max() > 0.9 * bound
+    assert np.abs(to_numpy(layer.bias)).max() <= bound
+    with pytest.raises(ValueError, match='only padding_mode="zeros"'):
+        nn.ConvTranspose2d(2, 3, 3, padding_mode='reflect')
+    with pytest.raises(ValueError, match="padding_mode must be one of"):
+        nn.Conv2d(2, 3, 3, padding_mode='mirror')
+
+
+CONV_CASES = [
+    ('ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2)', (2, 4, 5, 4)),
+    ('ConvTranspose2d(3, 2, (2, 3), dilation=2, bias=False)', (1, 3, 4, 4)),
+    ('ConvTranspose1d(3, 4, 4, stride=3, padding=2)', (2, 3, 6)),
+    ("Conv2d(3, 4, 3, padding=2, padding_mode='reflect')", (2, 3, 6, 5)),
+    ("Conv2d(3, 4, (3, 4), padding='same', padding_mode='replicate', dilation=2)", (2, 3, 9, 9)),
+    ("Conv2d(2, 4, 3, stride=2, padding=(1, 2), padding_mode='circular', groups=2)",
+     (2, 2, 7, 6)),
+    ("Conv1d(3, 2, 5, padding=2, padding_mode='reflect')", (2, 3, 8)),
+    ("Conv1d(3, 2, 3, padding='same', padding_mode='circular')", (2, 3, 5)),
+    ('Unfold((2, 3), dilation=(2, 1), padding=1, stride=2)', (2, 3, 6, 7)),
+]
+
+
+@pytest.mark.parametrize('call, shape', CONV_CASES, ids=[c[0] for c in CONV_CASES])
+def test_conv_layers_match_torch(call, shape):
+    torch = pytest.importorskip('torch')
+    mdl.manual_seed(2)
+    ours = eval('nn.' + call)
+    theirs = _same_weights(ours, eval('torch.nn.' + call, {'torch': torch}), torch)
+    x = np.random.default_rng(3).standard_normal(shape).astype(np.float32)
+    _check_layer(ours, theirs, x, torch, rtol=1e-4)
+
+
+def test_conv_transpose_output_size(device):
+    layer = nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1).to(device)
+    x = mdl.randn(1, 2, 4, 4, device=device)
+    assert layer(x).shape == (1, 3, 7, 7)
+    assert layer(x, output_size=(8, 8)).shape == layer(x, output_size=[1, 3, 8, 8]).shape \
+        == (1, 3, 8, 8)
+    with pytest.raises(ValueError, match=r'valid sizes range from \[7, 7\] to \[8, 8\]'):
+        layer(x, output_size=(10, 10))
+    # the transposed convolution undoes a strided convolution's shape
+    down = nn.Conv2d(3, 2, 3, stride=2, padding=1).to(device)
+    image = mdl.randn(1, 3, 8, 8, device=device)
+    assert layer(down(image), output_size=image.shape).shape == image.shape
+
+
+def test_padding_modes_pad_then_convolve(device):
+    x = mdl.randn(2, 3, 6, 5, device=device, requires_grad=True)
+    for mode in ('reflect', 'replicate', 'circular'):
+        layer = nn.Conv2d(3, 4, 3, padding=1, padding_mode=mode).to(device)
+        expected = F.conv2d(F.pad(x, (1, 1, 1, 1), mode=mode), layer.weight, layer.bias)
+        np.testing.assert_allclose(to_numpy(layer(x)), to_numpy(expected), rtol=1e-6)
+        assert layer(x).shape == (2, 4, 6, 5)
+    layer = nn.Conv1d(3, 2, 3, padding=1, padding_mode='reflect').double().to(device)
+    xs = mdl.randn(1, 3, 5, dtype=mdl.float64, device=device, requires_grad=True)
+    assert mdl.gradcheck(lambda t: layer(t), [xs])
+
+
+def test_summary_of_an_encoder_decoder(device):
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, padding_mode='reflect'), nn.ReLU(),
+                          nn.Conv2d(4, 8, 3, stride=2, padding=1), nn.ReLU(),
+                          nn.ConvTranspose2d(8, 4, 2, stride=2), nn.ReLU(),
+                          nn.Conv2d(4, 1, 1)).to(device)
+    assert rows(model.summary((1, 8, 8))) == {
+        '0 (Conv2d)': ('(None, 4, 8, 8)', 40), '1 (ReLU)': ('(None, 4, 8, 8)', 0),
+        '2 (Conv2d)': ('(None, 8, 4, 4)', 296), '3 (ReLU)': ('(None, 8, 4, 4)', 0),
+        '4 (ConvTranspose2d)': ('(None, 4, 8, 8)', 132), '5 (ReLU)': ('(None, 4, 8, 8)', 0),
+        '6 (Conv2d)': ('(None, 1, 8, 8)', 5)}

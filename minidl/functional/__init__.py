@@ -25,3 +25,4 @@ from .embedding import embedding, one_hot  # noqa: F401
 from .interpolate import interpolate  # noqa: F401  (after pooling: 'area' mode uses it)
 from .distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401
 from .adaptive_max_pool import adaptive_max_pool1d, adaptive_max_pool2d  # noqa: F401
+from .fold import fold, unfold  # noqa: F401

@@ -16,9 +16,10 @@ from .activation import (CELU, ELU, GELU, GLU, SELU, SiLU, Hardshrink, Hardsigmo
                          Sigmoid, Softmax, Softmin, Softplus, Softshrink, Softsign, Tanh,
                          Tanhshrink, Threshold)
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from .conv import Conv1d, Conv2d
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .distance import CosineSimilarity, PairwiseDistance
 from .embedding import Embedding
+from .fold import Fold, Unfold
 from .layers import (Dense, Dropout, Dropout1d, Dropout2d, Dropout3d, Flatten, Identity, Linear,
                      Unflatten)
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
@@ -33,7 +34,8 @@ from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 __all__ = [
     'Module', 'Parameter', 'Sequential', 'ModuleList', 'ModuleDict', 'ParameterList',
     'ParameterDict', 'Dense', 'Linear', 'Identity', 'Flatten', 'Unflatten', 'Dropout',
-    'Dropout1d', 'Dropout2d', 'Dropout3d', 'Embedding', 'Conv1d', 'Conv2d', 'MaxPool1d',
+    'Dropout1d', 'Dropout2d', 'Dropout3d', 'Embedding', 'Conv1d', 'Conv2d', 'ConvTranspose1d',
+    'ConvTranspose2d', 'Fold', 'Unfold', 'MaxPool1d',
     'MaxPool2d', 'AvgPool1d', 'AvgPool2d', 'AdaptiveAvgPool1d', 'AdaptiveAvgPool2d',
     'AdaptiveMaxPool1d', 'AdaptiveMaxPool2d',
     'GlobalAvgPool', 'BatchNorm1d', 'BatchNorm2d', 'LayerNorm', 'GroupNorm', 'Upsample',
