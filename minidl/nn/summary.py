@@ -129,8 +129,7 @@ def summary(model, input_shape=None, batch_size=2, device=None, dtype=None, prin
         label = f"{name} ({type(module).__name__})" if name else type(module).__name__
         shape = shapes.get(id(module), '?' if input_shape is None else '-')
         # Module's method by name: PReLU's num_parameters attribute (PyTorch's) hides it
-        count = own if has_children else Module.num_parameters(module)
-        rows.append((label, shape, f"{count:,}"))
+        rows.append((label, shape, f"{own if has_children else Module.num_parameters(module):,}"))
     total = Module.num_parameters(model)
     trainable = Module.num_parameters(model, trainable_only=True)
     table = SummaryTable(_format(type(model).__name__, rows, total, trainable))
