@@ -7,11 +7,26 @@ same slope where the pieces meet.
 """
 import warnings
 
-from .. import validate
-from ..ops import where
-from .loss import _paired, _reduce
+from .. import backend, validate
+from ..ops import broadcast_to, where
+from .loss import _reduce
 
 __all__ = ['smooth_l1_loss', 'huber_loss', 'kl_div']
+
+
+def _pair(name, input, target):
+    """input and target (Tensors, input floating), broadcast to one shape, with PyTorch's
+    warning when their shapes differ."""
+    validate.floating(name, 'input', input)
+    validate.tensor(name, 'target', target)
+    if target.shape != input.shape:
+        warnings.warn(f"{name}: Using a target size ({target.shape}) that is different to the "
+                      f"input size ({input.shape}). This will likely lead to incorrect results "
+                      "due to broadcasting. Please ensure they have the same size.",
+                      stacklevel=3)
+        shape = backend.broadcast_shapes(input.shape, target.shape)
+        input, target = broadcast_to(input, shape), broadcast_to(target, shape)
+    return input, target
 
 
 def _quadratic_then_linear(diff, width, scale):
@@ -25,7 +40,7 @@ def smooth_l1_loss(input, target, reduction='mean', beta=1.0):
     elementwise, then reduced ('mean', 'sum' or 'none'). beta = 0 is the L1 loss."""
     validate.reduction('smooth_l1_loss', reduction)
     beta = validate.number('smooth_l1_loss', 'beta', beta, low=0)
-    target = _paired('smooth_l1_loss', input, target)
+    input, target = _pair('smooth_l1_loss', input, target)
     if beta == 0:
         return _reduce((input - target).abs(), reduction)
     return _reduce(_quadratic_then_linear(input - target, beta, 1.0), reduction)
@@ -39,7 +54,7 @@ def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
     delta = validate.number('huber_loss', 'delta', delta, low=0)
     if delta == 0:
         raise ValueError("huber_loss: delta must be a positive number, got 0.0")
-    target = _paired('huber_loss', input, target)
+    input, target = _pair('huber_loss', input, target)
     loss = _quadratic_then_linear(input - target, delta, delta)
     if weight is not None:
         validate.shape('huber_loss', 'weight', weight, input.shape)
@@ -54,7 +69,7 @@ def kl_div(input, target, reduction='mean', log_target=False):
     input.shape[0] (the mathematical KL divergence of a batch); 'mean' divides by the number
     of elements, with PyTorch's warning."""
     validate.one_of('kl_div', 'reduction', reduction, ('mean', 'batchmean', 'sum', 'none'))
-    target = _paired('kl_div', input, target)
+    input, target = _pair('kl_div', input, target)
     if log_target:
         loss = target.exp() * (target - input)
     else:
