@@ -247,6 +247,51 @@ def test_pool_layers_take_unbatched_inputs(device):
     assert nn.AvgPool2d(2)(mdl.ones(3, 4, 4)).shape == (3, 2, 2)
 
 
+def test_convolution_takes_one_sample_without_its_batch_dimension(device):
+    x, w = mdl.randn(2, 5, 5), mdl.randn(3, 2, 3, 3)
+    np.testing.assert_allclose(to_numpy(F.conv2d(x, w, padding=1)),
+                               to_numpy(F.conv2d(x.unsqueeze(0), w, padding=1)[0]), rtol=1e-6)
+    assert F.conv1d(mdl.ones(2, 6), mdl.ones(4, 2, 3)).shape == (4, 4)
+    assert F.conv_transpose2d(mdl.ones(2, 3, 3), mdl.ones(2, 1, 2, 2)).shape == (1, 4, 4)
+    assert nn.Conv1d(2, 4, 3)(mdl.ones(2, 6)).shape == (4, 4)
+    layer = nn.Conv2d(2, 3, 3)
+    layer(mdl.ones(2, 5, 5)).sum().backward()
+    assert layer.weight.grad.shape == (3, 2, 3, 3)
+    with pytest.raises(ValueError, match=r'2 channels in dimension 0, got shape \(3, 5, 5\)'):
+        layer(mdl.ones(3, 5, 5))
+
+
+def test_functional_pools_take_one_sample(device):
+    assert F.max_pool1d(mdl.ones(3, 8), 2).shape == (3, 4)
+    values, indices = F.max_pool2d(mdl.ones(3, 4, 4), 2, return_indices=True)
+    assert values.shape == indices.shape == (3, 2, 2)
+    assert F.avg_pool2d(mdl.ones(3, 4, 4), 2).shape == (3, 2, 2)
+    assert F.adaptive_avg_pool1d(mdl.ones(3, 6), 2).shape == (3, 2)
+
+
+def test_max_pooling_of_integers(device):
+    x = mdl.arange(16).reshape(1, 1, 4, 4)
+    assert F.max_pool2d(x, 2).tolist() == [[[[5, 7], [13, 15]]]]
+    assert F.max_pool2d(x, 2, padding=1).tolist() == [[[[0, 2, 3], [8, 10, 11], [12, 14, 15]]]]
+    assert F.max_pool2d(x.to(dtype='uint8'), 2).dtype == np.uint8
+    with pytest.raises(TypeError, match='floating-point input'):
+        F.avg_pool2d(x, 2)
+
+
+def test_convolution_of_a_batch_of_zero(device):
+    x = mdl.zeros(0, 1, 4, 4, requires_grad=True)
+    w = mdl.ones(2, 1, 3, 3, requires_grad=True)
+    y = F.conv2d(x, w)
+    assert y.shape == (0, 2, 2, 2)
+    y.sum().backward()
+    assert x.grad.shape == (0, 1, 4, 4) and to_numpy(w.grad).tolist() == np.zeros(
+        (2, 1, 3, 3)).tolist()
+    assert F.conv1d(mdl.zeros(0, 1, 4), mdl.ones(2, 1, 3)).shape == (0, 2, 2)
+    assert F.conv_transpose2d(mdl.zeros(0, 1, 4, 4), mdl.ones(1, 2, 3, 3)).shape == (0, 2, 6, 6)
+    model = nn.Sequential([nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Dense(2 * 2 * 2, 3)])
+    assert mdl.train.predict(model, mdl.zeros(0, 1, 4, 4)).shape == (0, 3)
+
+
 # ---------------------------------------------------------------- 8. indexing
 def test_integers_apply_before_index_tensors_are_placed(device):
     x = mdl.arange(2 * 3 * 12 * 5 * 4).reshape(2, 3, 12, 5, 4)
