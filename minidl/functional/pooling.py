@@ -309,8 +309,9 @@ def _max_pool(op, dims, input, kernel_size, stride, padding, dilation, ceil_mode
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """2-D max pooling: input (N, C, H, W) (or one sample, (C, H, W); floating-point or integer)
-    -> (N, C, OH, OW), the maximum of each window (padding counts as -inf). OH = floor_or_ceil((H + 2*padding - dilation*(KH-1) - 1) / stride)
-    + 1; stride defaults to kernel_size. With return_indices, also the int64 flat index (into
+    -> (N, C, OH, OW), the maximum of each window (padding counts as -inf). OH =
+    floor_or_ceil((H + 2*padding - dilation*(KH-1) - 1) / stride) + 1; stride defaults to
+    kernel_size. With return_indices, also the int64 flat index (into
     H*W) of each maximum, as PyTorch."""
     return _max_pool('max_pool2d', 2, input, kernel_size, stride, padding, dilation, ceil_mode,
                      return_indices)

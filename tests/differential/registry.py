@@ -3,7 +3,7 @@
 HOW TO ADD AN OP (e.g. after adding ``minidl.flip``)
 ----------------------------------------------------
 In the spec module of its family (``specs_math.py``, ``specs_reduce.py``, ``specs_shape.py``,
-``specs_nn.py``) add one call::
+``specs_functional.py``, ``specs_layers.py``, ``specs_more.py``) add one call::
 
     spec('flip', lambda x, dims: x.flip(dims), lambda x, dims: x.flip(dims),
          case(tensors(kinds='fib'), lambda s: st.fixed_dictionaries({'dims': dims_of(len(s[0]))})),
@@ -64,8 +64,8 @@ NOT_COMPARED = {
     # creation and randomness: no tensor input to compare on (tests/test_tensor.py checks them)
     **{f'mdl.{n}': 'creation' for n in (
         'arange', 'empty', 'eye', 'from_numpy', 'from_dlpack', 'full', 'linspace', 'ones',
-        'tensor', 'zeros', 'rand', 'randn', 'randint', 'randperm', 'normal', 'uniform', 'manual_seed',
-        'get_rng_state', 'set_rng_state', 'set_default_device', 'default_device')},
+        'tensor', 'zeros', 'rand', 'randn', 'randint', 'randperm', 'normal', 'uniform',
+        'manual_seed', 'get_rng_state', 'set_rng_state', 'set_default_device', 'default_device')},
     # autograd, devices and helpers that are not tensor ops
     **{f'mdl.{n}': 'not a tensor op' for n in (
         'grad', 'gradcheck', 'gradgradcheck', 'enable_grad', 'no_grad', 'set_grad_enabled',
@@ -79,6 +79,7 @@ NOT_COMPARED = {
     'F.conv_matrix': "minidl's own (the notes' Toeplitz matrix); no PyTorch function",
     'F.conv2d_matrix': "minidl's own (the notes' Toeplitz matrix); no PyTorch function",
     'nn.Module': 'base class', 'nn.Parameter': 'a Tensor', 'nn.Sequential': 'container',
-    'nn.ModuleList': 'container',
+    'nn.ModuleList': 'container', 'nn.ModuleDict': 'container', 'nn.ParameterList': 'container',
+    'nn.ParameterDict': 'container',
     'nn.GlobalAvgPool': "minidl's own; compared as AdaptiveAvgPool(1) in tests/test_pool.py",
 }

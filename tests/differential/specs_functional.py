@@ -132,13 +132,16 @@ spec('nn.NLLLoss', lambda x, t, **kw: mdl.nn.NLLLoss(**kw)(x, t),
      covers=['nn.NLLLoss'])
 
 
-def _paired(domain=None, target_domain=None, kinds='f'):
+def _paired(domain=None, target_domain=None, kinds='f', same_dtype=False):
+    """input and target of one shape (now and then one that broadcasts to it)."""
     @st.composite
     def draw_case(draw):
         shape = draw(shapes(0, 3))
         x = draw(inputs_of([shape], kinds, domain))[0]
         other = shape if draw(st.integers(0, 5)) else shape[1:]
         t = draw(inputs_of([other], 'f', target_domain))[0]
+        if same_dtype:
+            t = Input(t.values.astype(x.values.dtype), t.layout, t.grad)
         return Case([x, t], {'reduction': draw(_REDUCTIONS)})
     return draw_case()
 

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 import minidl as mdl  # noqa: E402
 from minidl.ops import methods  # noqa: E402
 
-from . import (specs_functional, specs_layers, specs_math, specs_reduce,  # noqa: E402,F401
-               specs_shape)
+from . import (specs_functional, specs_layers, specs_math, specs_more,  # noqa: E402,F401
+               specs_reduce, specs_shape)
 from .registry import NOT_COMPARED, SPECS  # noqa: E402
 from .run import run_case  # noqa: E402
 
