@@ -437,6 +437,8 @@ def test_setitem_with_index_tensors_needs_the_same_dtype(device):
     assert x.tolist() == [1.0, 0.0, 2.0]
     with pytest.raises(TypeError, match="x's dtype"):
         x[mdl.tensor([0])] = mdl.tensor([1.0], dtype=mdl.float64)
+    x[mdl.tensor([True, False, False])] = mdl.tensor(7.0, dtype=mdl.float64)    # a mask casts
+    assert x[0].item() == 7.0
     x[0] = mdl.tensor(5.0, dtype=mdl.float64)          # basic indexing casts, as PyTorch
     assert x[0].item() == 5.0
 

@@ -256,14 +256,20 @@ def setitem(self, index, value):
     tensor_value = isinstance(value, Tensor)
     value = lift(value, self)
     target, raw = index_parts(self, index)      # PyTorch's indexing rules
-    if tensor_value and value.dtype != self.dtype and not is_basic_index(raw):
-        raise TypeError(f"x[index] = value with index tensors needs a value of x's dtype "
-                        f"{self.dtype}, got {value.dtype} (as PyTorch; convert it with "
+    if tensor_value and value.dtype != self.dtype and _integer_arrays(raw):
+        raise TypeError(f"x[index] = value with integer index tensors needs a value of x's "
+                        f"dtype {self.dtype}, got {value.dtype} (as PyTorch; convert it with "
                         ".to(x.dtype))")
     try:
         _setitem(target, raw, value)
     except IndexError as exc:
         raise index_error(exc, self.shape) from None
+
+
+def _integer_arrays(raw):
+    """True when a raw index holds integer index arrays (not only masks and basic parts)."""
+    return any(getattr(p, 'dtype', None) is not None and p.dtype.kind in 'iu' and p.ndim
+               for p in (raw if isinstance(raw, tuple) else (raw,)))
 
 
 def _setitem(self, raw, value):
