@@ -5,31 +5,17 @@ Each is elementwise (same shape in and out) except softmax/log_softmax, which no
 every backward is written with Tensor operations, so second derivatives work too.
 """
 import math
-import warnings
 
 from .. import backend, validate
 from ..autograd import Function
 from ..ops import sigmoid, tanh  # noqa: F401  (re-exported: torch.nn.functional has both)
+from ..ops.activation import (LogSoftmax, ReLU, Softmax, log_softmax,  # noqa: F401  (one
+                              log_softmax_array, relu, softmax)          # definition, in ops)
 from ..ops.inplace import update_
-from ..ops.reduce import normalize_dims
 from ..tensor import Tensor, constant as _const
 
 __all__ = ['relu', 'leaky_relu', 'elu', 'gelu', 'softplus', 'sigmoid', 'tanh', 'softmax',
            'log_softmax']
-
-
-class ReLU(Function):
-    """max(x, 0); backward multiplies by the mask y > 0 (the same as x > 0)."""
-    saves_output = True
-
-    def forward(self, x):
-        return backend.array_module(x).maximum(x, 0)   # a Python 0 keeps x's dtype
-
-    def backward(self, gy):
-        # The mask is rebuilt from the output instead of being stored in forward: inference
-        # pays for one pass only, and x may be overwritten (relu_). bool * float keeps the
-        # float dtype.
-        return gy * _const(self.output().array > 0)
 
 
 class LeakyReLU(Function):
@@ -131,48 +117,6 @@ class Softplus(Function):
         return gy * (linear + (~linear) * (x * self.beta).sigmoid())
 
 
-class Softmax(Function):
-    """exp(x) / sum(exp(x)) along ``dim``, computed stably; backward y * (gy - sum(gy * y))."""
-    saves_output = True
-
-    def __init__(self, axis):
-        self.axis = axis
-
-    def forward(self, x):
-        xp = backend.array_module(x)
-        # subtracting the row maximum makes every exponent <= 0: no overflow at any logit size
-        e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
-        e /= e.sum(axis=self.axis, keepdims=True)
-        return e
-
-    def backward(self, gy):
-        y = self.output()
-        return y * (gy - (gy * y).sum(self.axis, keepdim=True))
-
-
-class LogSoftmax(Function):
-    """x - logsumexp(x) along ``dim``; backward gy - softmax(x) * sum(gy)."""
-    saves_output = True
-
-    def __init__(self, axis):
-        self.axis = axis
-
-    def forward(self, x):
-        return log_softmax_array(x, self.axis)
-
-    def backward(self, gy):
-        y = self.output()
-        return gy - y.exp() * gy.sum(self.axis, keepdim=True)
-
-
-def log_softmax_array(x, axis):
-    """x - logsumexp(x) along ``axis`` on a raw array, stable for logits of any size."""
-    xp = backend.array_module(x)
-    shifted = x - x.max(axis=axis, keepdims=True)
-    shifted -= xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
-    return shifted
-
-
 # ---------------------------------------------------------------- public functions
 def _apply(fn, input, inplace=False):
     """fn(input), or written back into input's memory with inplace=True (as PyTorch's
@@ -180,13 +124,6 @@ def _apply(fn, input, inplace=False):
     if inplace:
         return update_(input, fn, reads_target=False)
     return fn(input)
-
-
-def relu(input, inplace=False):
-    """max(input, 0) elementwise; the gradient is 1 where input > 0, else 0. ``inplace=True``
-    writes the result into input (and returns it)."""
-    validate.floating('relu', 'input', input)
-    return _apply(ReLU(), input, inplace)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
@@ -214,35 +151,3 @@ def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta * input)) / beta, and input itself where beta * input > threshold."""
     validate.floating('softplus', 'input', input)
     return Softplus(float(beta), float(threshold))(input)
-
-
-def _softmax_dim(name, input, dim, dtype):
-    validate.floating(name, 'input', input)
-    if dim is None:
-        # PyTorch's legacy implicit choice, with its deprecation warning
-        dim = 0 if input.ndim in (0, 1, 3) else 1
-        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the "
-                      f"call to include dim=X as an argument.", stacklevel=3)
-    if dtype is not None:
-        input = input.to(dtype=dtype)
-    if input.ndim == 0:
-        return input.reshape(1), 0, True
-    return input, normalize_dims(dim, input.ndim, 'dim')[0], False
-
-
-def softmax(input, dim=None, dtype=None):
-    """exp(input) / sum(exp(input)) along ``dim`` (entries in (0, 1) summing to 1 along dim).
-
-    Stable for logits of any magnitude (the maximum is subtracted first). ``dtype`` casts the
-    input first, as in PyTorch."""
-    x, axis, scalar = _softmax_dim('softmax', input, dim, dtype)
-    out = Softmax(axis)(x)
-    return out.reshape(()) if scalar else out
-
-
-def log_softmax(input, dim=None, dtype=None):
-    """log(softmax(input, dim)) computed as input - logsumexp(input, dim): no overflow and no
-    log(0) for logits of any magnitude."""
-    x, axis, scalar = _softmax_dim('log_softmax', input, dim, dtype)
-    out = LogSoftmax(axis)(x)
-    return out.reshape(()) if scalar else out

@@ -324,14 +324,28 @@ def _binary(function_class, name):
     return op
 
 
-add = _binary(Add, 'add')
-sub = _binary(Sub, 'sub')
+add_operator = _binary(Add, 'add')     # a + b
+sub_operator = _binary(Sub, 'sub')     # a - b
 mul = _binary(Mul, 'mul')
 _div = _binary(Div, 'div')
 
 
-def div(a, b):
-    """True division, broadcasting; integer tensors divide to float32 (as PyTorch)."""
+def add(input, other, *, alpha=1):
+    """input + alpha * other, elementwise with broadcasting (either may be a number)."""
+    return add_operator(input, other if alpha == 1 else other * alpha)
+
+
+def sub(input, other, *, alpha=1):
+    """input - alpha * other, elementwise with broadcasting (either may be a number)."""
+    return sub_operator(input, other if alpha == 1 else other * alpha)
+
+
+def div(a, b, *, rounding_mode=None):
+    """True division, broadcasting; integer tensors divide to float32 (as PyTorch).
+    ``rounding_mode='trunc'`` or ``'floor'`` rounds the quotient (see ``rounded_divide``)."""
+    if rounding_mode is not None:
+        from .elementwise import rounded_divide
+        return rounded_divide(a, b, rounding_mode)
     a_int = not isinstance(a, Tensor) or a.dtype.kind in 'biu'
     b_int = not isinstance(b, Tensor) or b.dtype.kind in 'biu'
     if a_int and b_int:
@@ -384,8 +398,15 @@ maximum = _binary(lambda: Maximum(True), 'maximum')
 minimum = _binary(lambda: Maximum(False), 'minimum')
 
 
-def where(condition, a, b):
-    """Elements of ``a`` where ``condition`` holds, else of ``b`` (broadcasting all three)."""
+def where(condition, a=None, b=None):
+    """Elements of ``a`` where ``condition`` holds, else of ``b`` (broadcasting all three).
+    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``, as in PyTorch."""
+    if a is None and b is None:
+        from .index import nonzero
+        return nonzero(condition, as_tuple=True)
+    if a is None or b is None:
+        raise TypeError("where: give both a and b (or neither, for the indices where condition "
+                        "holds)")
     if isinstance(a, Tensor):
         b = lift(b, a)
     elif isinstance(b, Tensor):

@@ -1,0 +1,285 @@
+"""Matrices: products (mm, bmm, mv, dot, outer, einsum), norms, diagonals and triangles.
+
+The products with fixed shapes are matmul with PyTorch's shape checks. einsum is one Function
+whose gradient for each operand is another einsum: gy contracted with the other operands. A
+letter repeated inside one operand ('ii->i') first takes that diagonal (a view), so the
+contraction itself never sees one.
+"""
+import math
+import string
+
+from .. import backend, validate
+from ..autograd import Function
+from ..tensor import Tensor, make
+from .math import matmul, where
+from .reduce import amax, amin, normalize_dims, numpy_names
+
+
+def _check_ndim(where_, name, t, ndim):
+    validate.tensor(where_, name, t)
+    if t.ndim != ndim:
+        raise RuntimeError(f"{where_}: {name} must be {ndim}-D, got shape {tuple(t.shape)}")
+
+
+def mm(input, mat2):
+    """The matrix product of (n, k) and (k, m) matrices: (n, m)."""
+    _check_ndim('mm', 'input', input, 2)
+    _check_ndim('mm', 'mat2', mat2, 2)
+    return matmul(input, mat2)
+
+
+def bmm(input, mat2):
+    """Batched matrix products: (b, n, k) @ (b, k, m) -> (b, n, m), the same b."""
+    _check_ndim('bmm', 'input', input, 3)
+    _check_ndim('bmm', 'mat2', mat2, 3)
+    if input.shape[0] != mat2.shape[0]:
+        raise RuntimeError(f"bmm: batch sizes differ: input {tuple(input.shape)}, mat2 "
+                           f"{tuple(mat2.shape)}")
+    return matmul(input, mat2)
+
+
+def mv(input, vec):
+    """The product of an (n, m) matrix and an (m,) vector: (n,)."""
+    _check_ndim('mv', 'input', input, 2)
+    _check_ndim('mv', 'vec', vec, 1)
+    return matmul(input, vec)
+
+
+def dot(input, other):
+    """The inner product of two 1-D tensors of the same length: a 0-d tensor."""
+    _check_ndim('dot', 'input', input, 1)
+    _check_ndim('dot', 'other', other, 1)
+    if input.shape != other.shape:
+        raise RuntimeError(f"dot: input and other must have the same length, got "
+                           f"{input.shape[0]} and {other.shape[0]}")
+    return matmul(input, other)
+
+
+def outer(input, vec2):
+    """The outer product of 1-D tensors (n,) and (m,): (n, m), out[i, j] = input[i] * vec2[j]."""
+    _check_ndim('outer', 'input', input, 1)
+    _check_ndim('outer', 'vec2', vec2, 1)
+    return input.reshape(-1, 1) * vec2.reshape(1, -1)
+
+
+# ---------------------------------------------------------------- einsum
+class Einsum(Function):
+    """The contraction ``terms -> output`` (no letter twice within a term). The gradient of
+    operand i is gy contracted with the other operands into operand i's letters; a letter
+    found only in operand i was summed away, so its gradient is broadcast back along it."""
+
+    def __init__(self, terms, output):
+        self.terms, self.output = terms, output
+
+    def forward(self, *arrays):
+        self.shapes = [a.shape for a in arrays]
+        xp = backend.array_module(arrays[0])
+        return xp.einsum(','.join(self.terms) + '->' + self.output, *arrays)
+
+    def backward(self, gy):
+        return tuple(self._gradient(i, gy) if self.needs_grad(i) else None
+                     for i in range(len(self.terms)))
+
+    def _gradient(self, i, gy):
+        others = [j for j in range(len(self.terms)) if j != i]
+        reachable = set(self.output).union(*(self.terms[j] for j in others))
+        term = self.terms[i]
+        kept = ''.join(c for c in term if c in reachable)
+        g = Einsum([self.output] + [self.terms[j] for j in others], kept)(
+            gy, *(self.input(j) for j in others))
+        if kept == term:
+            return g
+        sizes = dict(zip(kept, g.shape))
+        g = g.reshape(tuple(sizes.get(c, 1) for c in term))
+        return g.broadcast_to(tuple(sizes.get(c, n) for c, n in zip(term, self.shapes[i])))
+
+
+def _expand_ellipsis(terms, output, operands, explicit):
+    """The equation with '...' replaced by letters of its own (right-aligned, as broadcasting),
+    and the output made explicit (implicitly: the ellipsis, then letters seen once, sorted)."""
+    spare = [c for c in string.ascii_letters if c not in ''.join(terms) + output]
+    widths = [t.ndim - (len(term) - 3) for term, t in zip(terms, operands) if '...' in term]
+    letters = ''.join(spare[:max(widths, default=0)])
+    terms = [term.replace('...', letters[len(letters) - (t.ndim - (len(term) - 3)):])
+             for term, t in zip(terms, operands)]
+    if explicit:
+        return terms, output.replace('...', letters)
+    once = sorted(c for c in set(''.join(terms)) if ''.join(terms).count(c) == 1 and
+                  c not in letters)
+    return terms, letters + ''.join(once)
+
+
+def _take_diagonals(term, t):
+    """A term without repeated letters: each letter repeated in ``term`` becomes the diagonal
+    of ``t`` over those dimensions (moved last, as torch.diagonal puts it)."""
+    while len(set(term)) < len(term):
+        c = next(c for c in term if term.count(c) > 1)
+        first, second = term.index(c), term.index(c, term.index(c) + 1)
+        if t.shape[first] != t.shape[second]:
+            raise RuntimeError(f"einsum: subscript {c} is repeated in an operand for "
+                               f"dimensions of sizes {t.shape[first]} and {t.shape[second]}")
+        t = diagonal(t, 0, first, second)
+        term = term[:first] + term[first + 1:second] + term[second + 1:] + c
+    return term, t
+
+
+def einsum(equation, *operands):
+    """Einstein summation, as torch.einsum: ``einsum('ij,jk->ik', a, b)`` is a @ b; letters in
+    the output are kept, the others summed over; '...' stands for broadcast dimensions; without
+    '->' the output is the letters seen once, in alphabetical order. Operands may also be given
+    as one list. Differentiable in every operand."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    equation = equation.replace(' ', '')
+    left, arrow, output = equation.partition('->')
+    terms = left.split(',')
+    if len(terms) != len(operands) or not all(isinstance(t, Tensor) for t in operands):
+        raise ValueError(f"einsum: equation {equation!r} names {len(terms)} operands, got "
+                         f"{len(operands)} tensors")
+    terms, output = _expand_ellipsis(terms, output, operands, bool(arrow))
+    for term, t in zip(terms, operands):
+        if len(term) != t.ndim or (term and not term.isalpha()):
+            raise ValueError(f"einsum: subscripts {term!r} do not match an operand of shape "
+                             f"{tuple(t.shape)} (one letter per dimension)")
+    pairs = [_take_diagonals(term, t) for term, t in zip(terms, operands)]
+    try:
+        return Einsum([p[0] for p in pairs], output)(*(p[1] for p in pairs))
+    except ValueError as exc:
+        raise ValueError(f"einsum: {equation!r} does not fit the operands' shapes "
+                         f"{[tuple(t.shape) for t in operands]} ({exc})") from None
+
+
+# ---------------------------------------------------------------- norms
+class Norm2(Function):
+    """sqrt(sum(x**2)) over ``axes``; gradient gy * x / norm, and zero where the norm is zero
+    (PyTorch's choice among the subgradients there)."""
+    saves_output = True
+
+    def __init__(self, axes, keepdim):
+        self.axes, self.keepdim = axes, keepdim
+
+    def forward(self, x):
+        return backend.array_module(x).sqrt((x * x).sum(axis=self.axes, keepdims=self.keepdim))
+
+    def backward(self, gy):
+        x, norm = self.input(0), self.output()
+        if not self.keepdim:
+            kept = tuple(1 if i in self.axes else n for i, n in enumerate(x.shape))
+            norm, gy = norm.reshape(kept), gy.reshape(kept)
+        return gy * x / (norm + (norm == 0))      # x is zero wherever norm is
+
+
+@numpy_names
+def norm(input, p='fro', dim=None, keepdim=False, dtype=None):
+    """The p-norm over ``dim`` (int, tuple or None for all elements): p = 2 or 'fro' (the
+    default), 1, inf, -inf, 0 (the count of nonzeros) or any other number ((sum |x|^p)^(1/p)).
+    Differentiable in input; the 2-norm's gradient at zero is zero."""
+    validate.floating('norm', 'input', input)
+    x = input if dtype is None else input.to(dtype=dtype)
+    axes = normalize_dims(dim, x.ndim)
+    if p == 'nuc':
+        raise NotImplementedError("norm: the nuclear norm needs a singular value "
+                                  "decomposition, which minidl does not have")
+    if p in ('fro', 2):
+        return Norm2(axes, keepdim)(x)
+    if p == math.inf:
+        return amax(x.abs(), axes, keepdim)
+    if p == -math.inf:
+        return amin(x.abs(), axes, keepdim)
+    if p == 0:
+        return (x != 0).to(dtype=x.dtype).sum(axes, keepdim=keepdim)
+    if p == 1:
+        return x.abs().sum(axes, keepdim=keepdim)
+    if isinstance(p, str):
+        raise ValueError(f"norm: p must be a number, 'fro' or 'nuc', got {p!r}")
+    return (x.abs() ** p).sum(axes, keepdim=keepdim) ** (1.0 / p)
+
+
+# ---------------------------------------------------------------- diagonals and triangles
+class Diagonal(Function):
+    """The diagonal of dimensions ``dim1`` and ``dim2`` (shifted by ``offset``), appended as the
+    last dimension: a view of the input, which writes go through. The gradient puts gy on the
+    same diagonal of zeros."""
+    is_view = True
+
+    def __init__(self, offset, dim1, dim2):
+        self.offset, self.dim1, self.dim2 = offset, dim1, dim2
+
+    def view_again(self, _):
+        return Diagonal(self.offset, self.dim1, self.dim2)
+
+    def forward(self, x):
+        self.source = x.shape
+        view = backend.array_module(x).diagonal(x, self.offset, self.dim1, self.dim2)
+        # NumPy makes diagonal views read-only for backward compatibility only; PyTorch's
+        # diagonal can be written through (x.diagonal().add_(eps)), so this one can too.
+        if not getattr(view.flags, 'writeable', True) and x.flags.writeable:
+            view.flags.writeable = True
+        return view
+
+    def backward(self, gy):
+        return DiagonalEmbed(self.offset, self.dim1, self.dim2, self.source)(gy)
+
+
+class DiagonalEmbed(Function):
+    """Zeros of ``shape`` with ``values`` on the diagonal that Diagonal(offset, dim1, dim2)
+    takes (Diagonal's gradient); its own gradient is that diagonal again."""
+
+    def __init__(self, offset, dim1, dim2, shape):
+        self.offset, self.dim1, self.dim2, self.shape = offset, dim1, dim2, shape
+
+    def forward(self, values):
+        out = backend.array_module(values).zeros(self.shape, dtype=values.dtype)
+        Diagonal(self.offset, self.dim1, self.dim2).forward(out)[...] = values
+        return out
+
+    def backward(self, gg):
+        return Diagonal(self.offset, self.dim1, self.dim2)(gg)
+
+
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """The diagonal of dimensions dim1 and dim2 (above it for offset > 0, below for < 0), as
+    the last dimension: a view sharing input's memory."""
+    d1, d2 = (normalize_dims(d, input.ndim)[0] for d in (dim1, dim2))
+    if d1 == d2:
+        raise RuntimeError(f"diagonal: dim1 and dim2 must differ, both are {d1}")
+    return Diagonal(int(offset), d1, d2)(input)
+
+
+def diag(input, diagonal=0):
+    """A 1-D input as the ``diagonal``-th diagonal of a square matrix of zeros; of a 2-D input,
+    that diagonal (a copy)."""
+    if input.ndim == 2:
+        return Diagonal(int(diagonal), 0, 1)(input).clone()
+    _check_ndim('diag', 'input', input, 1)
+    n = input.shape[0] + abs(diagonal)
+    return DiagonalEmbed(int(diagonal), 0, 1, (n, n))(input)
+
+
+def trace(input):
+    """The sum of the main diagonal of a 2-D tensor."""
+    _check_ndim('trace', 'input', input, 2)
+    return diagonal(input).sum()
+
+
+def _triangle(input, diagonal, lower):
+    if input.ndim < 2:
+        raise RuntimeError(f"{'tril' if lower else 'triu'}: input must have at least 2 "
+                           f"dimensions, got shape {tuple(input.shape)}")
+    n, m = input.shape[-2:]
+    xp = input._xp()
+    keep = xp.tri(n, m, diagonal, dtype=bool) if lower else ~xp.tri(n, m, diagonal - 1,
+                                                                      dtype=bool)
+    return where(make(keep), input, make(xp.zeros((), dtype=input.dtype)))
+
+
+def tril(input, diagonal=0):
+    """The lower triangle of the last two dimensions (on and below the ``diagonal``-th
+    diagonal), zeros above."""
+    return _triangle(input, diagonal, lower=True)
+
+
+def triu(input, diagonal=0):
+    """The upper triangle of the last two dimensions (on and above the ``diagonal``-th
+    diagonal), zeros below."""
+    return _triangle(input, diagonal, lower=False)

@@ -1,0 +1,224 @@
+"""Rearranging elements: flip, roll, repeat, tile, repeat_interleave; cutting into pieces (chunk,
+unbind, narrow, select); moving dimensions (movedim, swapaxes, unflatten); the ``*_as`` forms;
+memory layout (contiguous).
+
+flip and roll are Functions (their gradient is the same move undone). Everything else is made of
+existing view and indexing operations: ``repeat`` is a broadcast of a reshaped view, summed back
+in the backward pass; ``narrow`` and ``unbind`` are slices, views sharing the input's memory.
+"""
+from .. import backend
+from ..autograd import Function
+from .reduce import normalize_dims
+from .shape import cat, reshape, split, transpose
+
+
+def _dims(dims, ndim, name='dims'):
+    """An int or a sequence of ints as a tuple of axes (checked, in the order given)."""
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    return tuple(normalize_dims(d, ndim, name)[0] for d in dims)
+
+
+class Flip(Function):
+    """The order of elements reversed along ``axes`` (a copy, as PyTorch's flip); the gradient
+    is flipped back."""
+
+    def __init__(self, axes):
+        self.axes = axes
+
+    def forward(self, x):
+        return backend.array_module(x).flip(x, self.axes).copy()
+
+    def backward(self, gy):
+        return Flip(self.axes)(gy)
+
+
+def flip(input, dims):
+    """input with the order of elements reversed along each of ``dims`` (an int or a tuple)."""
+    axes = _dims(dims, input.ndim)
+    return Flip(axes)(input) if axes and input.ndim else input.clone()
+
+
+def fliplr(input):
+    """input flipped left to right (along dimension 1)."""
+    return flip(input, 1)
+
+
+def flipud(input):
+    """input flipped upside down (along dimension 0)."""
+    return flip(input, 0)
+
+
+class Roll(Function):
+    """Elements shifted by ``shifts`` along ``axes`` (None: of the flattened tensor), those
+    pushed off one end coming back at the other; the gradient is rolled back."""
+
+    def __init__(self, shifts, axes):
+        self.shifts, self.axes = shifts, axes
+
+    def forward(self, x):
+        return backend.array_module(x).roll(x, self.shifts, self.axes)
+
+    def backward(self, gy):
+        undo = -self.shifts if isinstance(self.shifts, int) else tuple(-s for s in self.shifts)
+        return Roll(undo, self.axes)(gy)
+
+
+def roll(input, shifts, dims=None):
+    """input with its elements shifted by ``shifts`` along ``dims`` (ints or tuples of equal
+    length), wrapping around; without dims, the flattened tensor is rolled, shape kept."""
+    if dims is None:
+        if not isinstance(shifts, int):
+            raise ValueError(f"roll: without dims, shifts must be one int, got {shifts!r}")
+        return Roll(int(shifts), None)(input)
+    axes = _dims(dims, input.ndim)
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    if len(shifts) != len(axes):
+        raise ValueError(f"roll: shifts {shifts} and dims {dims} must have the same length")
+    return Roll(tuple(int(s) for s in shifts), axes)(input)
+
+
+def _sizes(sizes):
+    return tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+
+
+def repeat(input, *sizes):
+    """input repeated sizes[i] times along dimension i (new leading dimensions when sizes is
+    longer than input.shape), as torch.Tensor.repeat and numpy.tile."""
+    sizes = _sizes(sizes)
+    if len(sizes) < input.ndim:
+        raise RuntimeError(f"repeat: the number of repeats ({len(sizes)}) can not be smaller "
+                           f"than the number of dimensions of the tensor ({input.ndim})")
+    shape = (1,) * (len(sizes) - input.ndim) + input.shape
+    # (a, b) -> (1, a, 1, b) -> broadcast (r1, a, r2, b) -> (r1 * a, r2 * b)
+    spread = input.reshape(tuple(n for size in shape for n in (1, size)))
+    tiled = spread.broadcast_to(tuple(n for pair in zip(sizes, shape) for n in pair))
+    return tiled.reshape(tuple(r * n for r, n in zip(sizes, shape)))
+
+
+def tile(input, dims):
+    """input repeated dims[i] times along dimension i; a shorter ``dims`` is padded with ones
+    in front (torch.tile)."""
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    return repeat(input, (1,) * (input.ndim - len(dims)) + dims)
+
+
+def repeat_interleave(input, repeats, dim=None):
+    """Each element repeated ``repeats`` times (an int) along ``dim``, next to itself:
+    [1, 2] -> [1, 1, 2, 2]; without dim, of the flattened tensor."""
+    if dim is None:
+        input, dim = input.reshape(-1), 0
+    axis = normalize_dims(dim, input.ndim)[0]
+    xp = input._xp()
+    index = xp.repeat(xp.arange(input.shape[axis]), int(repeats))
+    return input[(slice(None),) * axis + (index,)]
+
+
+def chunk(input, chunks, dim=0):
+    """Split into ``chunks`` pieces along ``dim``, each of ceil(size / chunks) elements but the
+    last (so there may be fewer pieces), views of input."""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk: chunks must be positive, got {chunks}")
+    size = input.shape[normalize_dims(dim, input.ndim)[0]]
+    if size == 0:                       # as PyTorch: ``chunks`` empty pieces
+        return split(input, [0] * chunks, dim)
+    return split(input, -(-size // chunks), dim)
+
+
+def select(input, dim, index):
+    """The slice at position ``index`` along ``dim``, that dimension removed (a view)."""
+    axis = normalize_dims(dim, input.ndim)[0]
+    size = input.shape[axis]
+    if not -size <= index < size:
+        raise IndexError(f"select: index {index} is out of range for dimension {dim} of size "
+                         f"{size}")
+    return input[(slice(None),) * axis + (int(index),)]
+
+
+def unbind(input, dim=0):
+    """The slices along ``dim``, that dimension removed: a tuple of views."""
+    axis = normalize_dims(dim, input.ndim)[0]
+    return tuple(select(input, axis, i) for i in range(input.shape[axis]))
+
+
+def narrow(input, dim, start, length):
+    """input[start:start + length] along ``dim`` (a view)."""
+    axis = normalize_dims(dim, input.ndim)[0]
+    size = input.shape[axis]
+    start = int(start) + (size if start < 0 else 0)
+    if not 0 <= start <= size or length < 0 or start + length > size:
+        raise IndexError(f"narrow: start ({start}) + length ({length}) exceeds dimension {dim} "
+                         f"of size {size}")
+    return input[(slice(None),) * axis + (slice(start, start + int(length)),)]
+
+
+def movedim(input, source, destination):
+    """input with dimensions ``source`` (an int or tuple) moved to ``destination`` (a view)."""
+    src, dst = _dims(source, input.ndim, 'source'), _dims(destination, input.ndim, 'destination')
+    if len(src) != len(dst) or len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ValueError(f"movedim: source {source} and destination {destination} must be "
+                         "distinct dimensions, as many of each")
+    rest = iter(d for d in range(input.ndim) if d not in src)
+    order = dict(zip(dst, src))
+    return input.permute(*(order[i] if i in order else next(rest) for i in range(input.ndim)))
+
+
+moveaxis = movedim
+
+
+def swapaxes(input, axis0, axis1):
+    """input with two dimensions swapped (transpose's NumPy name)."""
+    return transpose(input, axis0, axis1)
+
+
+swapdims = swapaxes
+
+
+def unflatten(input, dim, sizes):
+    """Dimension ``dim`` split into dimensions of ``sizes`` (one may be -1)."""
+    axis = normalize_dims(dim, input.ndim)[0]
+    return input.reshape(input.shape[:axis] + tuple(sizes) + input.shape[axis + 1:])
+
+
+def expand_as(input, other):
+    """input broadcast to other's shape (a view)."""
+    return input.expand(other.shape)
+
+
+def view_as(input, other):
+    """input viewed with other's shape."""
+    return input.view(other.shape)
+
+
+def reshape_as(input, other):
+    """input reshaped to other's shape."""
+    return reshape(input, other.shape)
+
+
+def type_as(input, other):
+    """input cast to other's dtype."""
+    return input.to(dtype=other.dtype)
+
+
+def is_contiguous(input):
+    """True when input's elements lie in memory in row-major order, without gaps."""
+    return bool(input.array.flags.c_contiguous)
+
+
+def contiguous(input):
+    """input itself when it is contiguous, else a row-major copy (differentiable)."""
+    return input if is_contiguous(input) else input.clone()
+
+
+def atleast(input, ndim):
+    """input with leading dimensions of size 1 added up to ``ndim`` dimensions."""
+    return input.reshape((1,) * (ndim - input.ndim) + input.shape) if input.ndim < ndim else input
+
+
+def hstack(tensors):
+    """Tensors joined along dimension 1 (dimension 0 for 1-D tensors)."""
+    return cat(tensors, 0 if tensors[0].ndim <= 1 else 1)
+
+
+def vstack(tensors):
+    """Tensors joined along dimension 0, 1-D tensors becoming rows."""
+    return cat([atleast(t, 2) for t in tensors], 0)

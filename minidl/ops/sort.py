@@ -1,0 +1,145 @@
+"""Ordering: sort, argsort, topk, kthvalue, median, unique.
+
+The order itself is found on the raw arrays (a stable argsort); the values are then gathered
+with those indices, so their gradient is gather's: each value's gradient goes back to the
+element it came from, and no Function of its own is needed.
+"""
+import collections
+
+from .. import backend
+from ..tensor import make
+from .index import gather
+from .reduce import normalize_dims, numpy_names
+
+_ValuesIndices = collections.namedtuple('values_indices', ['values', 'indices'])
+
+
+def _axis(input, dim):
+    return normalize_dims(dim, input.ndim)[0] if input.ndim else 0
+
+
+def _order(array, axis, descending):
+    """Indices that sort ``array`` along ``axis``, stably: equal values keep their order (also
+    in descending order, as PyTorch's stable sort), NaN counts as the largest value."""
+    xp = backend.array_module(array)
+    if not descending:
+        return xp.argsort(array, axis=axis, kind='stable')
+    # Sorting the reversed array ascending and reversing the result keeps ties in their
+    # original order; -array would not (and fails for unsigned and bool arrays).
+    backwards = xp.flip(xp.argsort(xp.flip(array, axis), axis=axis, kind='stable'), axis)
+    return (array.shape[axis] - 1 - backwards).astype(backend.int64)
+
+
+def _as_1d(input):
+    """A 0-d tensor as one element (PyTorch sorts a 0-d tensor as itself)."""
+    return input.reshape(1) if input.ndim == 0 else input
+
+
+def _shaped_like(result, input):
+    return result.reshape(()) if input.ndim == 0 else result
+
+
+@numpy_names
+def sort(input, dim=-1, descending=False, stable=False):
+    """The values sorted along ``dim`` and the indices they came from: a (values, indices)
+    pair. Ties keep their order (every sort here is stable). Differentiable in input."""
+    x, axis = _as_1d(input), _axis(input, dim)
+    indices = make(_order(x.array, axis, descending).astype(backend.int64))
+    values = gather(x, axis, indices)
+    return _ValuesIndices(_shaped_like(values, input), _shaped_like(indices, input))
+
+
+@numpy_names
+def argsort(input, dim=-1, descending=False, stable=False):
+    """The indices that sort input along ``dim`` (int64); ties keep their order."""
+    return sort(input, dim, descending, stable).indices
+
+
+def msort(input):
+    """input sorted along its first dimension."""
+    return sort(input, 0).values
+
+
+@numpy_names
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """The ``k`` largest (or with largest=False smallest) values along ``dim`` and their
+    indices, a (values, indices) pair, in order. Differentiable in input."""
+    axis = _axis(input, dim)
+    size = input.shape[axis] if input.ndim else 1
+    if not 0 <= k <= size:
+        raise RuntimeError(f"topk: k ({k}) is out of range for dimension {dim} of size {size}")
+    x = _as_1d(input)
+    order = _order(x.array, axis, descending=largest)
+    indices = make(order[(slice(None),) * axis + (slice(0, k),)].astype(backend.int64))
+    values = gather(x, axis, indices)
+    return _ValuesIndices(_shaped_like(values, input), _shaped_like(indices, input))
+
+
+def _pick(input, dim, keepdim, position):
+    """The element at ``position(sorted_array, axis)`` of each sorted row, and its index."""
+    x, axis = _as_1d(input), _axis(input, dim)
+    order = _order(x.array, axis, descending=False)
+    xp = x._xp()
+    sorted_values = xp.take_along_axis(x.array, order, axis)
+    at = position(sorted_values, axis)
+    indices = make(xp.take_along_axis(order, at, axis).astype(backend.int64))
+    values = gather(x, axis, indices)
+    if not keepdim or input.ndim == 0:
+        values, indices = values.squeeze(axis), indices.squeeze(axis)
+    return _ValuesIndices(values, indices)
+
+
+@numpy_names
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """The ``k``-th smallest value (k = 1 is the minimum) along ``dim`` and its index."""
+    size = input.shape[_axis(input, dim)] if input.ndim else 1
+    if not 1 <= k <= size:
+        raise RuntimeError(f"kthvalue: k ({k}) is out of range for dimension {dim} of size "
+                           f"{size}")
+    xp = input._xp()
+    return _pick(input, dim, keepdim,
+                 lambda s, axis: xp.full(_kept(s.shape, axis), k - 1, dtype=backend.int64))
+
+
+def _kept(shape, axis):
+    return shape[:axis] + (1,) + shape[axis + 1:]
+
+
+def _median_position(sorted_values, axis):
+    """The lower median's position in each sorted row, or the row's first NaN (PyTorch's
+    median is NaN when the row holds one, and NaN sorts last)."""
+    xp = backend.array_module(sorted_values)
+    n = sorted_values.shape[axis]
+    middle = xp.full(_kept(sorted_values.shape, axis), (n - 1) // 2, dtype=backend.int64)
+    if sorted_values.dtype.kind != 'f':
+        return middle
+    nans = xp.isnan(sorted_values).sum(axis=axis, keepdims=True)
+    return xp.where(nans > 0, n - nans, middle)
+
+
+@numpy_names
+def median(input, dim=None, keepdim=False):
+    """The lower median (the smaller of the two middle values for an even count): of all the
+    elements when ``dim`` is None, else a (values, indices) pair along ``dim``. NaN if the
+    values hold one. Differentiable in input."""
+    if input.numel() == 0:
+        raise RuntimeError("median() of an empty tensor")
+    if dim is None:
+        return _pick(input.reshape(-1), 0, False, _median_position).values
+    return _pick(input, dim, keepdim, _median_position)
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values (sorted), and optionally the index of each element's value in them
+    (input's shape) and how often each occurs. Outside the graph."""
+    xp = input._xp()
+    if dim is not None:
+        raise NotImplementedError("unique: dim is not supported; unique values of the "
+                                  "flattened tensor only")
+    values, inverse, counts = xp.unique(input.array, return_inverse=True, return_counts=True)
+    out = [make(values)]
+    if return_inverse:
+        out.append(make(inverse.reshape(input.shape).astype(backend.int64)))
+    if return_counts:
+        out.append(make(counts.astype(backend.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
