@@ -1,5 +1,6 @@
 """What digits.py and mnist1d.py share: the command line, the training run and the report."""
 import argparse
+import importlib.util
 import time
 
 import numpy as np
@@ -12,7 +13,7 @@ from minidl.train import evaluate, fit, predict
 
 def parse_args(argv, description, epochs, batch_size, lr):
     """The examples' options: --epochs --batch-size --lr --seed --device --threads --save
-    --quiet."""
+    --export --quiet."""
     parser = argparse.ArgumentParser(description=description,
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--epochs', type=int, default=epochs, help='passes over the training set')
@@ -27,8 +28,12 @@ def parse_args(argv, description, epochs, batch_size, lr):
                              'little from a second thread, and on a busy machine BLAS threads '
                              'wait on each other at every multiplication)')
     parser.add_argument('--save', metavar='PATH', help='save the trained weights (.npz)')
+    parser.add_argument('--export', metavar='PATH',
+                        help="write the trained model as ONNX (needs pip install -e '.[onnx]')")
     parser.add_argument('--quiet', action='store_true', help='print only the last line')
     args = parser.parse_args(argv)
+    if args.export and importlib.util.find_spec('onnx') is None:    # say so before training
+        parser.error("--export needs the onnx package: pip install -e '.[onnx]'")
     try:
         mdl.backend.module_for(args.device)       # a usable device, or say why not
     except (RuntimeError, ValueError) as exc:
@@ -86,5 +91,10 @@ def train_and_report(args, build_model, data, input_shape, weight_decay, label_s
     if args.save:
         mdl.save(model.state_dict(), args.save)
         say(f'weights saved to {args.save}')
+    if args.export:
+        mdl.onnx.export(model, test.tensors[0][:2].to(device), args.export)
+        dims = ', '.join(map(str, input_shape))
+        say(f"ONNX model written to {args.export}: input 'input' (batch, {dims}), output "
+            "'output' (batch, 10)")
     print(f"test accuracy: {result['accuracy']:.4f}")
     return dict(accuracy=result['accuracy'], history=history, confusion=counts, seconds=elapsed)

@@ -11,9 +11,9 @@ from .backend import (bool_, default_device, device, float16, float32, float64, 
                       int8, int16, int32, int64, manual_seed, set_default_device, set_rng_state,
                       uint8)
 from .cpu import get_num_threads, set_num_threads
-from .creation import (arange, empty, eye, from_numpy, full, full_like, linspace, normal, ones,
-                       ones_like, rand, randint, randn, randperm, tensor, uniform, zeros,
-                       zeros_like)
+from .creation import (arange, empty, eye, from_dlpack, from_numpy, full, full_like, linspace,
+                       normal, ones, ones_like, rand, randint, randn, randperm, tensor, uniform,
+                       zeros, zeros_like)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import (abs, amax, amin, argmax, argmin, broadcast_to, cat, clip, concatenate, cos,
                   exp, flatten, log, logsumexp, matmul, max, maximum, mean, min, minimum, pad,
@@ -53,7 +53,7 @@ float, double, half, long, int, short, bool = (float32, float64, float16, int64,
 
 __version__ = '0.1.0'
 
-_SUBMODULES = ('functional', 'nn', 'optim', 'data', 'datasets', 'train', 'io')
+_SUBMODULES = ('functional', 'nn', 'optim', 'data', 'datasets', 'train', 'io', 'onnx')
 _LATE_NAMES = {'save': 'io', 'load': 'io', 'summary': 'nn'}
 
 

@@ -17,10 +17,39 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
 
 
 def from_numpy(array):
-    """A CPU tensor sharing memory with the NumPy ``array`` (its dtype kept)."""
+    """A CPU tensor sharing memory with the NumPy ``array``, as torch.from_numpy: no copy, so a
+    write to either is seen in the other; shape and dtype are the array's."""
     if not isinstance(array, backend.NDARRAY):
         raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
     check_dtype(array.dtype, 'array of dtype')
+    return make(array)
+
+
+_DLPACK_CPU = (1,)           # kDLCPU
+_DLPACK_CUDA = (2, 13)       # kDLCUDA, kDLCUDAManaged
+
+
+def from_dlpack(ext_tensor):
+    """A tensor sharing memory with ``ext_tensor``, any object with ``__dlpack__`` (a NumPy or
+    CuPy array, a PyTorch or JAX tensor, a minidl Tensor), as torch.from_dlpack: no copy, so a
+    write to either is seen in the other; shape, strides and dtype are kept. CPU memory becomes
+    a NumPy array, CUDA memory a CuPy array on the same GPU. The exporter decides about
+    autograd: PyTorch (and minidl) refuse a tensor that requires grad."""
+    if not hasattr(ext_tensor, '__dlpack__') or not hasattr(ext_tensor, '__dlpack_device__'):
+        raise TypeError(f"from_dlpack expects an object with __dlpack__ and __dlpack_device__ "
+                        f"(an array or tensor of another library), got "
+                        f"{type(ext_tensor).__name__}")
+    kind, index = ext_tensor.__dlpack_device__()
+    if kind in _DLPACK_CPU:
+        device = 'cpu'
+    elif kind in _DLPACK_CUDA:
+        device = f'cuda:{int(index)}'
+    else:
+        raise RuntimeError(f"from_dlpack: memory on DLPack device type {int(kind)} (index "
+                           f"{int(index)}) is not supported: minidl holds CPU (1) and CUDA (2) "
+                           "memory")
+    array = backend.module_for(device).from_dlpack(ext_tensor)
+    check_dtype(array.dtype, 'ext_tensor of dtype')
     return make(array)
 
 

@@ -178,8 +178,9 @@ class Tensor:
 
     # ------------------------------------------------------------ conversion
     def numpy(self):
-        """The values as a NumPy array: on the CPU it shares memory with the tensor (a write to
-        either is seen in the other, as in PyTorch); refuses a tensor that requires grad."""
+        """The values as a NumPy array that shares memory with this CPU tensor, as in PyTorch: a
+        write to either is seen in the other (no copy). Refuses a tensor that requires grad
+        (use ``detach().numpy()``) and a GPU tensor (use ``cpu().numpy()``, a copy)."""
         if self.requires_grad:
             raise RuntimeError("Can't call numpy() on a tensor that requires grad: use "
                                "tensor.detach().numpy()")
@@ -187,6 +188,21 @@ class Tensor:
             raise TypeError(f"can't convert a {self.device} tensor to numpy: use tensor.cpu() "
                             "to copy it to host memory first")
         return self.array
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """This tensor's memory as a DLPack capsule, without a copy, for another library's
+        ``from_dlpack`` (NumPy, PyTorch, CuPy, JAX): a write on either side is seen on the
+        other. Refuses a tensor that requires grad with PyTorch's BufferError (the DLPack
+        protocol's error for "cannot export"). The keywords are the protocol's, passed on to
+        the array (NumPy's or CuPy's ``__dlpack__``)."""
+        if self.requires_grad:
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+        given = dict(stream=stream, max_version=max_version, dl_device=dl_device, copy=copy)
+        return self.array.__dlpack__(**{k: v for k, v in given.items() if v is not None})
+
+    def __dlpack_device__(self):
+        """(DLPack device type, index): (1, 0) on the CPU, (2, N) on CUDA GPU N."""
+        return self.array.__dlpack_device__()
 
     def item(self):
         """The value of a one-element tensor as a Python number."""

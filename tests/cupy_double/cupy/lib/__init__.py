@@ -1,0 +1,2 @@
+"""cupy.lib of the CuPy double."""
+from . import stride_tricks  # noqa: F401

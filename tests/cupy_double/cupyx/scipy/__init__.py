@@ -1,0 +1,2 @@
+"""cupyx.scipy of the CuPy double: only ``special``."""
+from . import special  # noqa: F401
