@@ -26,6 +26,7 @@ bool_ = numpy.bool_
 dtype = numpy.dtype                  # dtype('float32'), dtype(numpy.float32): a dtype object
 result_type = numpy.result_type      # the dtype an operation on these dtypes/arrays gives
 can_cast = numpy.can_cast            # can_cast(from_dtype, to_dtype, casting='same_kind')
+broadcast_shapes = numpy.broadcast_shapes   # shapes are host tuples (CuPy has no such function)
 INTEGER_TYPES = (int, numpy.integer)     # for isinstance: Python and NumPy integers (bools too)
 FLOAT_TYPES = (float, numpy.floating)    # for isinstance: Python and NumPy floats
 BOOL_TYPES = (bool, numpy.bool_)         # for isinstance: Python and NumPy booleans

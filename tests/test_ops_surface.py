@@ -42,8 +42,9 @@ def with_zeros(shape, rng):
     return x
 
 
-def _index(L, rows):
-    return L.tensor(rows)
+def _index(like, rows):
+    """An int64 index tensor beside ``like`` (its library and device)."""
+    return like.new_tensor(rows).long()
 
 
 def S(name, fn, shapes, sampler=away_from_zero, numpy=None, torch='all'):
@@ -155,29 +156,29 @@ SPECS = [
       lambda a: np.sort(a, 1)[:, 1:2]),
     S('msort', lambda L, a: L.msort(a), [(4, 3)], distinct, lambda a: np.sort(a, 0)),
     # indexing along a dimension
-    S('gather', lambda L, a: L.gather(a, 1, _index(L, [[0, 2, 2], [1, 0, 3]])), [(2, 4)],
+    S('gather', lambda L, a: L.gather(a, 1, _index(a, [[0, 2, 2], [1, 0, 3]])), [(2, 4)],
       numpy=lambda a: np.take_along_axis(a, np.array([[0, 2, 2], [1, 0, 3]]), 1)),
-    S('gather smaller index', lambda L, a: a.gather(0, _index(L, [[2, 0], [1, 1]])), [(3, 4)],
+    S('gather smaller index', lambda L, a: a.gather(0, _index(a, [[2, 0], [1, 1]])), [(3, 4)],
       numpy=lambda a: np.array([[a[2, 0], a[0, 1]], [a[1, 0], a[1, 1]]])),
-    S('scatter', lambda L, x, s: L.scatter(x, 0, _index(L, [[1, 0, 2]]), s), [(3, 3), (1, 3)],
+    S('scatter', lambda L, x, s: L.scatter(x, 0, _index(x, [[1, 0, 2]]), s), [(3, 3), (1, 3)],
       numpy=lambda x, s: _np_scatter(x, [[1, 0, 2]], s)),
     # src larger than index: PyTorch's backward fails ("returned an invalid gradient")
-    S('scatter larger src', lambda L, x, s: x.scatter(0, _index(L, [[1, 0, 2]]), s),
+    S('scatter larger src', lambda L, x, s: x.scatter(0, _index(x, [[1, 0, 2]]), s),
       [(3, 3), (2, 4)], numpy=lambda x, s: _np_scatter(x, [[1, 0, 2]], s), torch='values'),
-    S('scatter value', lambda L, x: x.scatter(1, _index(L, [[0], [2]]), 5.0), [(2, 3)],
+    S('scatter value', lambda L, x: x.scatter(1, _index(x, [[0], [2]]), 5.0), [(2, 3)],
       numpy=lambda x: np.where([[1, 0, 0], [0, 0, 1]], 5.0, x)),
-    S('scatter_add', lambda L, x, s: L.scatter_add(x, 1, _index(L, [[0, 0, 2], [1, 1, 1]]), s),
+    S('scatter_add', lambda L, x, s: L.scatter_add(x, 1, _index(x, [[0, 0, 2], [1, 1, 1]]), s),
       [(2, 3), (2, 3)], numpy=lambda x, s: _np_scatter_add(x, [[0, 0, 2], [1, 1, 1]], s)),
-    S('scatter_add larger src', lambda L, x, s: x.scatter_add(1, _index(L, [[0, 0], [1, 1]]), s),
+    S('scatter_add larger src', lambda L, x, s: x.scatter_add(1, _index(x, [[0, 0], [1, 1]]), s),
       [(2, 3), (3, 4)], numpy=lambda x, s: _np_scatter_add(x, [[0, 0], [1, 1]], s),
       torch='values'),
-    S('index_select', lambda L, a: L.index_select(a, 1, _index(L, [2, 0, 2])), [(3, 4)],
+    S('index_select', lambda L, a: L.index_select(a, 1, _index(a, [2, 0, 2])), [(3, 4)],
       numpy=lambda a: a[:, [2, 0, 2]]),
-    S('index_add', lambda L, x, s: x.index_add(0, _index(L, [1, 1, 0]), s, alpha=2),
+    S('index_add', lambda L, x, s: x.index_add(0, _index(x, [1, 1, 0]), s, alpha=2),
       [(2, 3), (3, 3)], numpy=lambda x, s: x + 2 * np.array([s[2], s[0] + s[1]])),
-    S('index_fill', lambda L, x: L.index_fill(x, 1, _index(L, [0, 2]), -1.0), [(2, 3)],
+    S('index_fill', lambda L, x: L.index_fill(x, 1, _index(x, [0, 2]), -1.0), [(2, 3)],
       numpy=lambda x: np.where([True, False, True], -1.0, x)),
-    S('index_copy', lambda L, x, s: x.index_copy(0, _index(L, [2, 0]), s), [(3, 2), (2, 2)],
+    S('index_copy', lambda L, x, s: x.index_copy(0, _index(x, [2, 0]), s), [(3, 2), (2, 2)],
       numpy=lambda x, s: np.array([s[1], x[1], s[0]])),
     S('masked_fill', lambda L, a: L.masked_fill(a, a > 0, 0.5), [(3, 4)],
       numpy=lambda a: np.where(a > 0, 0.5, a)),

@@ -109,11 +109,10 @@ CASES = [
     C('nan_to_num', lambda L, a: (L.nan_to_num(a), a.nan_to_num(nan=1.0, posinf=2.0, neginf=-2.0)),
       [([NAN, math.inf, -math.inf, 3.], F)],
       (([0., 3.4028234663852886e38, -3.4028234663852886e38, 3.], F), ([1., 2., -2., 3.], F))),
-    C('gather int', lambda L, a: a.gather(0, L.tensor([1, 1, 0])), [([7, 8], I)],
+    C('gather int', lambda L, a: a.gather(0, a.new_tensor([1, 1, 0])), [([7, 8], I)],
       ([8, 8, 7], I)),
-    C('scatter_add duplicates', lambda L, a: a.scatter_add(0, L.tensor([0, 0, 1, 0]),
-                                                           L.tensor([1., 2., 3., 4.])),
-      [([0., 0., 0.], F)], ([7., 3., 0.], F)),
+    C('scatter_add duplicates', lambda L, a, i: a.scatter_add(0, i, a.new_tensor([1, 2, 3, 4])),
+      [([0., 0., 0.], F), ([0, 0, 1, 0], I)], ([7., 3., 0.], F)),
     C('norm p=0', lambda L, a: L.norm(a, 0), [([0., 2., -1.], F)], ([2.], F, ())),
     C('norm of zeros', lambda L, a: a.norm(), [([0., 0.], F)], ([0.], F, ())),
 ]
@@ -310,12 +309,20 @@ def test_new_and_like(device):
 
 
 # ---------------------------------------------------------------- errors in minidl's words
+class FakeDevice(mdl.Tensor):
+    """A CPU tensor that says it is on cuda:0 (to reach a device check without a GPU)."""
+    __slots__ = ()
+    device = property(lambda self: mdl.device('cuda:0'))
+
+
 @pytest.mark.parametrize('call, error, message', [
     (lambda x: x.gather(1, mdl.tensor([[0, 5]])), IndexError,
      'gather: index 5 is out of bounds for dimension 1 with size 3'),
     (lambda x: x.gather(1, mdl.tensor([0, 1])), RuntimeError,
      'gather: index must have as many dimensions as input'),
     (lambda x: x.gather(0, mdl.tensor([[0.0]])), TypeError, 'index must be an integer tensor'),
+    (lambda x: x.gather(0, FakeDevice(mdl.tensor([[0]]))), RuntimeError,
+     'gather: input is on cpu but index is on cuda:0'),
     (lambda x: x.gather(1, mdl.tensor([[0], [1], [1]])), RuntimeError, 'does not fit inside'),
     (lambda x: x.scatter(0, mdl.tensor([[0, 1]]), mdl.ones(1, 2, dtype=mdl.float64)),
      RuntimeError, 'src has dtype float64 but input has float32'),

@@ -15,9 +15,12 @@ from .reduce import normalize_dims
 from .shape import GetItem, IndexAdd
 
 
-def _index_array(where_, index, xp):
-    """The raw integer array of ``index`` (a Tensor, list or array)."""
-    array = index.array if isinstance(index, Tensor) else xp.asarray(index)
+def _index_array(where_, index, input):
+    """The raw integer array of ``index`` (a Tensor on input's device, or a list)."""
+    if isinstance(index, Tensor) and index.device != input.device:
+        raise RuntimeError(f"{where_}: input is on {input.device} but index is on "
+                           f"{index.device}; move them to the same device")
+    array = index.array if isinstance(index, Tensor) else input._xp().asarray(index)
     if array.dtype.kind not in 'iu':
         raise TypeError(f"{where_}: index must be an integer tensor, got dtype {array.dtype}")
     return array
@@ -49,7 +52,7 @@ def _along(where_, input, dim, index, others=()):
     dimension."""
     axis = normalize_dims(dim, input.ndim)[0] if input.ndim else 0
     xp = input._xp()
-    array = _index_array(where_, index, xp)
+    array = _index_array(where_, index, input)
     if array.ndim != input.ndim:
         raise RuntimeError(f"{where_}: index must have as many dimensions as input "
                            f"({input.ndim}), got shape {tuple(array.shape)}")
@@ -104,7 +107,7 @@ def scatter_add(input, dim, index, src):
 def _region(where_, input, dim, index):
     """The axis and the index selecting entries ``index`` (1-D) along ``dim``."""
     axis = normalize_dims(dim, input.ndim)[0] if input.ndim else 0
-    array = _index_array(where_, index, input._xp()).reshape(-1)
+    array = _index_array(where_, index, input).reshape(-1)
     _check_range(where_, array, input.shape[axis] if input.ndim else 1, dim)
     return axis, (slice(None),) * axis + (array,)
 
@@ -153,7 +156,7 @@ def masked_fill(input, mask, value):
 def masked_select(input, mask):
     """The elements of input where the bool ``mask`` is True (both broadcast), as a 1-D
     tensor. Differentiable in input."""
-    shape = input._xp().broadcast_shapes(input.shape, mask.shape)
+    shape = backend.broadcast_shapes(input.shape, mask.shape)
     return input.broadcast_to(shape)[mask.broadcast_to(shape)]
 
 

@@ -142,7 +142,7 @@ def arithmetic_(ufunc, op):
         xp = backend.array_module(self.array)
         _check_cast(backend.result_type(self.array, other.array, *(
             [backend.float32] if ufunc == 'true_divide' else [])), self.dtype)
-        if xp.broadcast_shapes(self.shape, other.shape) != self.shape:
+        if backend.broadcast_shapes(self.shape, other.shape) != self.shape:
             raise RuntimeError(f"output with shape {self.shape} doesn't match the broadcast "
                                f"shape of {self.shape} and {other.shape}")
         _check_overlap(self.array)
