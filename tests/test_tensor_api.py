@@ -286,6 +286,21 @@ def test_reductions_accept_axis_and_keepdims(name):
         getattr(x, name)(dim=1, axis=1)
 
 
+@pytest.mark.parametrize('call', [
+    lambda L, x, **k: L.softmax(x, **k), lambda L, x, **k: x.log_softmax(**k),
+    lambda L, x, **k: L.cat([x, x], **k), lambda L, x, **k: L.stack([x, x], **k),
+    lambda L, x, **k: x.unsqueeze(**k), lambda L, x, **k: x[:1].squeeze(**k),
+    lambda L, x, **k: x.split(1, **k)[0], lambda L, x, **k: x.chunk(2, **k)[0],
+    lambda L, x, **k: x.gather(index=x.new_tensor([[1, 0, 0]]).long(), **k),
+    lambda L, x, **k: x.index_select(index=x.new_tensor([1]).long(), **k),
+    lambda L, x, **k: x.narrow(start=1, length=1, **k), lambda L, x, **k: x.unbind(**k)[1],
+    lambda L, x, **k: x.cumsum(**k), lambda L, x, **k: x.topk(1, **k).values,
+])
+def test_functions_taking_dim_accept_axis(call):
+    x = mdl.tensor([[1.0, 3.0, 2.0], [4.0, 0.5, 6.0]])
+    np.testing.assert_array_equal(to_numpy(call(mdl, x, axis=0)), to_numpy(call(mdl, x, dim=0)))
+
+
 def test_max_min_median_sort_accept_axis():
     x = mdl.tensor([[1.0, 3.0, 2.0], [4.0, 0.5, 6.0]])
     assert x.max(axis=1).indices.tolist() == [1, 2] and x.min(axis=0).values.tolist() == [1, 0.5, 2]

@@ -10,7 +10,7 @@ from .. import backend, validate
 from ..autograd import Function
 from ..tensor import constant as _const
 from .inplace import update_
-from .reduce import normalize_dims
+from .reduce import normalize_dims, numpy_names
 
 
 class ReLU(Function):
@@ -95,6 +95,7 @@ def _softmax_dim(name, input, dim, dtype):
     return input, normalize_dims(dim, input.ndim, 'dim')[0], False
 
 
+@numpy_names
 def softmax(input, dim=None, dtype=None):
     """exp(input) / sum(exp(input)) along ``dim`` (entries in (0, 1) summing to 1 along dim).
 
@@ -105,6 +106,7 @@ def softmax(input, dim=None, dtype=None):
     return out.reshape(()) if scalar else out
 
 
+@numpy_names
 def log_softmax(input, dim=None, dtype=None):
     """log(softmax(input, dim)) computed as input - logsumexp(input, dim): no overflow and no
     log(0) for logits of any magnitude."""

@@ -11,7 +11,7 @@ from .. import backend
 from ..tensor import Tensor, make
 from .inplace import IndexPut
 from .math import lift, where
-from .reduce import normalize_dims
+from .reduce import normalize_dims, numpy_names
 from .shape import GetItem, IndexAdd
 
 
@@ -66,6 +66,7 @@ def _along(where_, input, dim, index, others=()):
     return axis, _coordinates(array, axis, xp)
 
 
+@numpy_names
 def gather(input, dim, index):
     """out[i][j] = input[index[i][j]][j] for dim=0 (and so on): values picked along ``dim``.
     index: an integer tensor of input's rank, no larger than input outside ``dim``; the
@@ -85,6 +86,7 @@ def _source(where_, input, index, src, value):
     return src[tuple(slice(0, n) for n in shape)] if tuple(shape) != src.shape else src
 
 
+@numpy_names
 def scatter(input, dim, index, src=None, value=None):
     """A copy of input with out[index[i][j]][j] = src[i][j] for dim=0 (and so on); ``src`` a
     tensor at least as large as index, or a number (also as ``value=``). Where an index
@@ -97,6 +99,7 @@ def scatter(input, dim, index, src=None, value=None):
     return IndexPut(coords)(input, _source('scatter', input, index, src, value))
 
 
+@numpy_names
 def scatter_add(input, dim, index, src):
     """A copy of input with out[index[i][j]][j] += src[i][j] for dim=0 (and so on), adding up
     where an index repeats. Differentiable in input and src."""
@@ -112,12 +115,14 @@ def _region(where_, input, dim, index):
     return axis, (slice(None),) * axis + (array,)
 
 
+@numpy_names
 def index_select(input, dim, index):
     """The entries ``index`` (a 1-D integer tensor) of input along ``dim``; that dimension's size
     becomes len(index). Differentiable in input."""
     return GetItem(_region('index_select', input, dim, index)[1])(input)
 
 
+@numpy_names
 def index_add(input, dim, index, source, alpha=1):
     """A copy of input with alpha * source[i] added to entry index[i] along ``dim`` (adding up
     where an index repeats); source has input's shape with len(index) along dim."""
@@ -126,6 +131,7 @@ def index_add(input, dim, index, source, alpha=1):
     return input + IndexAdd(region, input.shape)(scaled.to(dtype=input.dtype))
 
 
+@numpy_names
 def index_fill(input, dim, index, value):
     """A copy of input with the entries ``index`` along ``dim`` set to ``value`` (a number or a
     0-d tensor)."""
@@ -133,6 +139,7 @@ def index_fill(input, dim, index, value):
     return IndexPut(region)(input, lift(value, input).to(dtype=input.dtype))
 
 
+@numpy_names
 def index_copy(input, dim, index, source):
     """A copy of input with entry index[i] along ``dim`` replaced by source[i] (source has
     input's shape with len(index) along dim)."""

@@ -8,7 +8,7 @@ in the backward pass; ``narrow`` and ``unbind`` are slices, views sharing the in
 """
 from .. import backend
 from ..autograd import Function
-from .reduce import normalize_dims
+from .reduce import normalize_dims, numpy_names
 from .shape import cat, reshape, split, transpose
 
 
@@ -102,6 +102,7 @@ def tile(input, dims):
     return repeat(input, (1,) * (input.ndim - len(dims)) + dims)
 
 
+@numpy_names
 def repeat_interleave(input, repeats, dim=None):
     """Each element repeated ``repeats`` times (an int) along ``dim``, next to itself:
     [1, 2] -> [1, 1, 2, 2]; without dim, of the flattened tensor."""
@@ -113,6 +114,7 @@ def repeat_interleave(input, repeats, dim=None):
     return input[(slice(None),) * axis + (index,)]
 
 
+@numpy_names
 def chunk(input, chunks, dim=0):
     """Split into ``chunks`` pieces along ``dim``, each of ceil(size / chunks) elements but the
     last (so there may be fewer pieces), views of input."""
@@ -124,6 +126,7 @@ def chunk(input, chunks, dim=0):
     return split(input, -(-size // chunks), dim)
 
 
+@numpy_names
 def select(input, dim, index):
     """The slice at position ``index`` along ``dim``, that dimension removed (a view)."""
     axis = normalize_dims(dim, input.ndim)[0]
@@ -134,12 +137,14 @@ def select(input, dim, index):
     return input[(slice(None),) * axis + (int(index),)]
 
 
+@numpy_names
 def unbind(input, dim=0):
     """The slices along ``dim``, that dimension removed: a tuple of views."""
     axis = normalize_dims(dim, input.ndim)[0]
     return tuple(select(input, axis, i) for i in range(input.shape[axis]))
 
 
+@numpy_names
 def narrow(input, dim, start, length):
     """input[start:start + length] along ``dim`` (a view)."""
     axis = normalize_dims(dim, input.ndim)[0]
@@ -173,6 +178,7 @@ def swapaxes(input, axis0, axis1):
 swapdims = swapaxes
 
 
+@numpy_names
 def unflatten(input, dim, sizes):
     """Dimension ``dim`` split into dimensions of ``sizes`` (one may be -1)."""
     axis = normalize_dims(dim, input.ndim)[0]
