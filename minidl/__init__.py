@@ -21,23 +21,24 @@ from .ops import (abs, amax, amin, argmax, argmin, broadcast_to, cat, clip, conc
                   transpose, unsqueeze, var, where)
 from .ops.math import add, div, mul, neg, pow, sub
 from .ops.activation import log_softmax, relu, relu_, softmax
-from .ops.elementwise import (acos, addcdiv, addcmul, asin, atan, ceil, clamp_max, clamp_min,
-                              cosh, exp2, expm1, fix, floor, floor_divide, fmod, lerp, log1p,
-                              log2, log10, nan_to_num, reciprocal, remainder, round, rsqrt,
-                              sign, sinh, square, tan, trunc)
+from .ops.elementwise import (acos, addcdiv, addcmul, asin, atan, atan2, ceil, clamp_max,
+                              clamp_min, cosh, erf, exp2, expm1, fix, floor, floor_divide, fmod,
+                              lerp, log1p, log2, log10, nan_to_num, reciprocal, remainder, round,
+                              rsqrt, sign, sinh, square, tan, trunc)
 from .ops.compare import (all, allclose, any, bitwise_xor, count_nonzero, eq, equal, ge, greater,
                           greater_equal, gt, isclose, isfinite, isinf, isnan, isneginf, isposinf,
                           le, less, less_equal, logical_and, logical_not, logical_or,
                           logical_xor, lt, ne, not_equal)
 from .ops.cumulative import cumprod, cumsum, prod
-from .ops.sort import argsort, kthvalue, median, msort, sort, topk, unique
+from .ops.sort import (argsort, bincount, bucketize, kthvalue, median, msort, searchsorted, sort,
+                       topk, unique)
 from .ops.index import (argwhere, gather, index_add, index_copy, index_fill, index_select,
                         masked_fill, masked_select, nonzero, scatter, scatter_add)
-from .ops.linalg import (bmm, diag, diagonal, dot, einsum, mm, mv, norm, outer, trace, tril,
-                         triu)
-from .ops.rearrange import (chunk, flip, fliplr, flipud, hstack, movedim, moveaxis, narrow,
-                            repeat_interleave, roll, select, swapaxes, swapdims, tile, unbind,
-                            unflatten, vstack)
+from .ops.linalg import (addmm, bmm, cdist, diag, diagonal, dot, einsum, mm, mv, norm, outer,
+                         tensordot, trace, tril, triu)
+from .ops.rearrange import (chunk, diff, flip, fliplr, flipud, hstack, meshgrid, movedim,
+                            moveaxis, narrow, repeat_interleave, roll, select, swapaxes, swapdims,
+                            tile, unbind, unflatten, vstack)
 from .ops.like import empty_like, rand_like, randint_like, randn_like
 from .ops.methods import clone, is_floating_point, is_tensor, numel
 from .tensor import Tensor
@@ -45,7 +46,7 @@ from . import ops  # noqa: F401  (gives Tensor its operators and methods)
 
 clamp = clip
 subtract, multiply, divide, true_divide, negative, absolute = sub, mul, div, div, neg, abs
-arctan, arcsin, arccos, ger = atan, asin, acos, outer
+arctan, arcsin, arccos, arctan2, ger = atan, asin, acos, atan2, outer
 # PyTorch's dtype names (after every import above: from here on, float, int and bool in this
 # module are dtypes, as torch.float is)
 float, double, half, long, int, short, bool = (float32, float64, float16, int64, int32, int16,

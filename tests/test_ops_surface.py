@@ -6,6 +6,7 @@ reference, gradients by gradcheck in float64 (and second derivatives for the ops
 of their own), and, where torch is installed, values, dtypes and gradients against PyTorch.
 """
 import collections
+import math
 
 import numpy as np
 import pytest
@@ -98,6 +99,8 @@ SPECS = [
     S('acos', lambda L, a: a.acos(), [(3, 4)], small, np.arccos),
     S('arctan', lambda L, a: L.arctan(a), [(3,)], numpy=np.arctan),
     S('sinh', lambda L, a: L.sinh(a), [(3, 4)], numpy=np.sinh),
+    S('erf', lambda L, a: a.erf(), [(3, 4)], numpy=lambda a: np.vectorize(math.erf)(a)),
+    S('atan2', lambda L, a, b: L.atan2(a, b), [(3, 4), (4,)], numpy=np.arctan2),
     S('cosh', lambda L, a: a.cosh(), [(3, 4)], numpy=np.cosh),
     S('floor', lambda L, a: L.floor(a * 3), [(3, 4)], numpy=lambda a: np.floor(a * 3)),
     S('ceil', lambda L, a: (a * 3).ceil(), [(3, 4)], numpy=lambda a: np.ceil(a * 3)),
@@ -194,6 +197,18 @@ SPECS = [
     S('mv', lambda L, a, b: L.mv(a, b), [(2, 3), (3,)], numpy=np.matmul),
     S('dot', lambda L, a, b: L.dot(a, b), [(3,), (3,)], numpy=np.dot),
     S('outer', lambda L, a, b: a.outer(b), [(3,), (4,)], numpy=np.outer),
+    S('addmm', lambda L, c, a, b: L.addmm(c, a, b, beta=0.5, alpha=2), [(3,), (2, 4), (4, 3)],
+      numpy=lambda c, a, b: 0.5 * c + 2 * a @ b),
+    S('addmm method', lambda L, c, a, b: c.addmm(a, b), [(2, 3), (2, 4), (4, 3)],
+      numpy=lambda c, a, b: c + a @ b),
+    S('tensordot', lambda L, a, b: L.tensordot(a, b), [(2, 3, 4), (3, 4, 2)],
+      numpy=lambda a, b: np.tensordot(a, b)),
+    S('tensordot dims', lambda L, a, b: L.tensordot(a, b, dims=([0, 2], [2, 0])),
+      [(2, 3, 4), (4, 5, 2)], numpy=lambda a, b: np.tensordot(a, b, axes=([0, 2], [2, 0]))),
+    S('cdist', lambda L, a, b: L.cdist(a, b), [(3, 4), (2, 4)],
+      numpy=lambda a, b: np.sqrt(((a[:, None] - b[None]) ** 2).sum(-1))),
+    S('cdist p=1 batch', lambda L, a, b: L.cdist(a, b, p=1), [(2, 3, 4), (2, 2, 4)],
+      numpy=lambda a, b: np.abs(a[:, :, None] - b[:, None]).sum(-1)),
     S('einsum matmul', lambda L, a, b: L.einsum('ij,jk->ik', a, b), [(2, 3), (3, 4)],
       numpy=np.matmul),
     S('einsum batch', lambda L, a, b: L.einsum('bij,bjk->bik', a, b), [(2, 2, 3), (2, 3, 2)],
@@ -276,6 +291,13 @@ SPECS = [
       numpy=lambda a, b: 2 * a.reshape(3, 4)),
     S('type_as', lambda L, a, b: a.type_as(b), [(3,), (2,)], numpy=lambda a, b: a),
     S('contiguous', lambda L, a: a.t().contiguous(), [(3, 4)], numpy=lambda a: a.T),
+    S('meshgrid', lambda L, a, b: L.meshgrid(a, b, indexing='ij'), [(2,), (3,)],
+      numpy=lambda a, b: tuple(np.meshgrid(a, b, indexing='ij'))),
+    S('meshgrid xy', lambda L, a, b, c: L.meshgrid([a, b, c], indexing='xy'), [(2,), (3,), (4,)],
+      numpy=lambda a, b, c: tuple(np.meshgrid(a, b, c, indexing='xy'))),
+    S('diff', lambda L, a: L.diff(a), [(3, 4)], numpy=lambda a: np.diff(a)),
+    S('diff n=2 dim 0', lambda L, a: a.diff(n=2, dim=0), [(4, 3)],
+      numpy=lambda a: np.diff(a, 2, 0)),
     S('hstack', lambda L, a, b: L.hstack([a, b]), [(2, 3), (2, 1)],
       numpy=lambda a, b: np.hstack([a, b])),
     S('vstack', lambda L, a, b: L.vstack((a, b)), [(3,), (2, 3)],
@@ -328,11 +350,12 @@ def test_gradients_match_finite_differences(spec, device):
     assert mdl.gradcheck(lambda *t: spec.fn(mdl, *t), xs)
 
 
-SECOND_ORDER = ['log1p', 'expm1', 'log2', 'exp2', 'tan', 'asin', 'sinh', 'remainder',
-                'prod with zeros', 'cumsum', 'cumprod with zeros', 'norm dim', 'norm fro dims',
-                'einsum matmul', 'einsum row sums', 'einsum diagonal', 'diagonal offset dims',
-                'diag of vector', 'flip', 'roll several', 'gather', 'scatter', 'sort values',
-                'repeat', 'lerp', 'addcdiv method', 'masked_fill tensor value']
+SECOND_ORDER = ['log1p', 'expm1', 'log2', 'exp2', 'tan', 'asin', 'sinh', 'erf', 'atan2',
+                'remainder', 'prod with zeros', 'cumsum', 'cumprod with zeros', 'norm dim',
+                'norm fro dims', 'einsum matmul', 'einsum row sums', 'einsum diagonal',
+                'diagonal offset dims', 'diag of vector', 'flip', 'roll several', 'gather',
+                'scatter', 'sort values', 'repeat', 'lerp', 'addcdiv method',
+                'masked_fill tensor value', 'cdist', 'tensordot dims', 'diff n=2 dim 0']
 
 
 @pytest.mark.parametrize('name', SECOND_ORDER)

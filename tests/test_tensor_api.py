@@ -115,6 +115,13 @@ CASES = [
       [([0., 0., 0.], F), ([0, 0, 1, 0], I)], ([7., 3., 0.], F)),
     C('norm p=0', lambda L, a: L.norm(a, 0), [([0., 2., -1.], F)], ([2.], F, ())),
     C('norm of zeros', lambda L, a: a.norm(), [([0., 0.], F)], ([0.], F, ())),
+    C('searchsorted bucketize',
+      lambda L, s, v: (L.searchsorted(s, v), L.searchsorted(s, v, right=True), L.bucketize(v, s)),
+      [([1., 2., 2., 3.], F), ([[2., 0.], [3.5, 1.]], F)],
+      (([[1, 0], [4, 0]], I), ([[3, 0], [4, 1]], I), ([[1, 0], [4, 0]], I))),
+    C('bincount', lambda L, a, w: (L.bincount(a), a.bincount(minlength=5), L.bincount(a, w)),
+      [([0, 2, 2], I), ([0.5, 1., 2.], 'float64')],
+      (([1, 0, 2], I), ([1, 0, 2, 0, 0], I), ([0.5, 0., 3.], 'float64'))),
 ]
 
 
@@ -164,6 +171,15 @@ def test_python_bools_from_allclose_and_equal():
 
 
 # ---------------------------------------------------------------- gradients at special points
+def test_cdist_gradient_at_a_zero_distance_is_zero():
+    a = mdl.tensor([[1.0, 2.0], [0.0, 1.0]], dtype=mdl.float64, requires_grad=True)
+    b = mdl.tensor([[1.0, 2.0]], dtype=mdl.float64, requires_grad=True)
+    d = mdl.cdist(a, b)
+    d.sum().backward()
+    np.testing.assert_allclose(to_numpy(d), [[0.0], [math.sqrt(2)]])
+    np.testing.assert_allclose(to_numpy(a.grad), [[0.0, 0.0], [-(0.5 ** 0.5), -(0.5 ** 0.5)]])
+
+
 def test_norm_gradient_at_zero_is_zero_as_pytorch():
     x = mdl.zeros(2, 3, dtype=mdl.float64, requires_grad=True)
     (x.norm() + x.norm(dim=1).sum()).backward()
@@ -371,6 +387,8 @@ class FakeDevice(mdl.Tensor):
     (lambda x: x.diagonal(0, 1, -1), RuntimeError, 'dim1 and dim2 must differ'),
     (lambda x: x.movedim(0, (1, 0)), ValueError, 'movedim: source'),
     (lambda x: x.fill_diagonal_(1, wrap=True), NotImplementedError, 'without wrap'),
+    (lambda x: mdl.searchsorted(x, x), NotImplementedError, 'sorted_sequence must be 1-D'),
+    (lambda x: mdl.meshgrid(x[0], x[1], indexing='yx'), ValueError, "indexing must be 'ij'"),
 ])
 def test_errors_name_the_argument(call, error, message):
     with pytest.raises(error, match=message):
@@ -386,7 +404,8 @@ FUNCTIONS = """add sub mul div relu softmax log_softmax chunk gather scatter_add
     minimum maximum logical_and logical_or logical_not logical_xor where subtract multiply divide
     true_divide floor_divide remainder fmod median kthvalue nonzero argwhere masked_select
     cumprod movedim swapaxes lerp addcmul addcdiv count_nonzero trace mv unique
-    index_add index_copy index_fill repeat_interleave select""".split()
+    index_add index_copy index_fill repeat_interleave select erf atan2 addmm tensordot cdist
+    meshgrid diff searchsorted bucketize bincount""".split()
 METHODS = """add sub mul div relu softmax log_softmax chunk repeat gather scatter_add scatter
     masked_fill prod cumsum sort argsort topk any all norm flip roll tile expand_as view_as
     reshape_as type_as contiguous is_contiguous new_zeros new_ones new_full new_empty new_tensor
@@ -396,7 +415,7 @@ METHODS = """add sub mul div relu softmax log_softmax chunk repeat gather scatte
     logical_and logical_or logical_not add_ sub_ mul_ div_ masked_fill_ index_add_ scatter_
     scatter_add_ normal_ uniform_ random_ bernoulli_ abs_ floor_ ceil_ round_ requires_grad_
     relu_ fill_ zero_ copy_ clamp_ exp_ log_ zero_ fill_diagonal_ exponential_ unflatten
-    is_floating_point element_size nelement median nonzero""".split()
+    is_floating_point element_size nelement median nonzero erf atan2 addmm diff""".split()
 NAMES = 'long float double int half bool device'.split()
 
 

@@ -11,6 +11,7 @@ from ..autograd import Function
 from ..ops import sigmoid, tanh  # noqa: F401  (re-exported: torch.nn.functional has both)
 from ..ops.activation import (LogSoftmax, ReLU, Softmax, log_softmax,  # noqa: F401  (one
                               log_softmax_array, relu, softmax)          # definition, in ops)
+from ..ops.elementwise import erf
 from ..ops.inplace import update_
 from ..tensor import Tensor, constant as _const
 
@@ -57,16 +58,6 @@ class ELU(Function):
         return gy * (positive + (~positive) * slope_below)
 
 
-class Erf(Function):
-    """The error function, d/dx erf(x) = 2 / sqrt(pi) * exp(-x^2)."""
-    def forward(self, x):
-        return backend.erf(x)
-
-    def backward(self, gy):
-        x = self.inputs[0]
-        return gy * ((-(x * x)).exp() * (2 / math.sqrt(math.pi)))
-
-
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 _GELU_C = 0.044715
 
@@ -93,7 +84,7 @@ class GELU(Function):
             slope = (t + 1) * 0.5 + x * 0.5 * (1 - t * t) * du
         else:
             # y = x Phi(x): y' = Phi(x) + x phi(x)
-            cdf = (Erf()(x * (1 / math.sqrt(2))) + 1) * 0.5
+            cdf = (erf(x * (1 / math.sqrt(2))) + 1) * 0.5
             pdf = (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
             slope = cdf + x * pdf
         return gy * slope

@@ -1,5 +1,5 @@
 """Elementwise functions beyond math.py's arithmetic: logarithms and exponentials in other
-bases, inverse trigonometry, rounding, reciprocals, remainders and NaN handling.
+bases, inverse trigonometry, erf, rounding, reciprocals, remainders and NaN handling.
 
 Most are one ``Elementwise`` Function: the array module's function forward, and its derivative
 beside it as a formula on Tensors (so gradients of gradients work). The rest are compositions
@@ -22,6 +22,8 @@ class Elementwise(Function):
         self.name, self.slope, self.saves_output = name, slope, from_output
 
     def forward(self, x):
+        if self.name == 'erf':      # NumPy has no erf: the backend takes SciPy's or CuPy's
+            return backend.erf(x)
         return getattr(backend.array_module(x), self.name)(x)
 
     def backward(self, gy):
@@ -44,6 +46,7 @@ _SLOPES = {   # name: (derivative, whether it is written in terms of the output)
     'arccos': (lambda x: -(1 - x * x).rsqrt(), False),
     'sinh': (lambda x: x.cosh(), False),
     'cosh': (lambda x: x.sinh(), False),
+    'erf': (lambda x: (-(x * x)).exp() * (2 / math.sqrt(math.pi)), False),
 }
 
 
@@ -63,6 +66,24 @@ log1p, expm1 = _elementwise('log1p', 'log1p'), _elementwise('expm1', 'expm1')
 log2, log10, exp2 = (_elementwise(n, n) for n in ('log2', 'log10', 'exp2'))
 tan, sinh, cosh = (_elementwise(n, n) for n in ('tan', 'sinh', 'cosh'))
 atan, asin, acos = (_elementwise('arc' + n, 'a' + n) for n in ('tan', 'sin', 'cos'))
+erf = _elementwise('erf', 'erf')
+
+
+class Atan2(Function):
+    """The angle of the point (b, a): atan2(a, b) in (-pi, pi]. Gradients gy * b / r^2 for a
+    and -gy * a / r^2 for b, r^2 = a^2 + b^2."""
+
+    def forward(self, a, b):
+        return backend.array_module(a).arctan2(a, b)
+
+    def backward(self, gy):
+        a, b = self.input(0), self.input(1)
+        scale = gy / (a * a + b * b)
+        return scale * b, -scale * a
+
+
+atan2 = _binary(Atan2, 'atan2')
+atan2.__doc__ = "atan2(input, other): the angle of the point (other, input), elementwise."
 
 
 # ---------------------------------------------------------------- piecewise constant

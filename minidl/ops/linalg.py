@@ -62,6 +62,29 @@ def outer(input, vec2):
     return input.reshape(-1, 1) * vec2.reshape(1, -1)
 
 
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat1 @ mat2): (n, k) @ (k, m), input broadcasting to (n, m)."""
+    product = mm(mat1, mat2)
+    product = product if alpha == 1 else product * alpha
+    return product + (input if beta == 1 else input * beta)
+
+
+def tensordot(a, b, dims=2):
+    """The sum of products over the last ``dims`` dimensions of a and the first ``dims`` of b
+    (an int), or over the dimensions listed in ``dims`` = (dims of a, dims of b)."""
+    if isinstance(dims, int):
+        dims = (list(range(a.ndim - dims, a.ndim)), list(range(dims)))
+    dims_a, dims_b = ([d] if isinstance(d, int) else list(d) for d in dims)
+    letters = iter(string.ascii_letters)
+    term_a = [next(letters) for _ in range(a.ndim)]
+    term_b = [next(letters) for _ in range(b.ndim)]
+    for i, j in zip(dims_a, dims_b):
+        term_b[j % b.ndim] = term_a[i % a.ndim]
+    summed = set(term_a[i % a.ndim] for i in dims_a)
+    output = [c for c in term_a + term_b if c not in summed]
+    return einsum(f"{''.join(term_a)},{''.join(term_b)}->{''.join(output)}", a, b)
+
+
 # ---------------------------------------------------------------- einsum
 class Einsum(Function):
     """The contraction ``terms -> output`` (no letter twice within a term). The gradient of
@@ -193,6 +216,12 @@ def norm(input, p='fro', dim=None, keepdim=False, dtype=None):
     if isinstance(p, str):
         raise ValueError(f"norm: p must be a number, 'fro' or 'nuc', got {p!r}")
     return (x.abs() ** p).sum(axes, keepdim=keepdim) ** (1.0 / p)
+
+
+def cdist(x1, x2, p=2.0):
+    """Distances between the rows of x1 (..., P, M) and of x2 (..., R, M): (..., P, R), the
+    p-norm of each difference (the 2-norm's gradient at a zero distance is zero)."""
+    return norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, dim=-1)
 
 
 # ---------------------------------------------------------------- diagonals and triangles

@@ -69,6 +69,17 @@ def element_size(self):
     return self.dtype.itemsize
 
 
+_true_divide_ = inplace.arithmetic_('true_divide', div)
+
+
+def div_(self, other, *, rounding_mode=None):
+    """self = div(self, other, rounding_mode=...), in place; returns self."""
+    if rounding_mode is None:
+        return _true_divide_(self, other)
+    return inplace.update_(self, lambda t: div(t, other, rounding_mode=rounding_mode),
+                           reads_target=False)
+
+
 def _reflected(op):
     return lambda a, b: op(b, a)
 
@@ -117,7 +128,7 @@ _METHODS = dict(
     __setitem__=inplace.setitem,
     add_=inplace.with_alpha(inplace.arithmetic_('add', add)),
     sub_=inplace.with_alpha(inplace.arithmetic_('subtract', sub)),
-    mul_=inplace.arithmetic_('multiply', mul), div_=inplace.arithmetic_('true_divide', div),
+    mul_=inplace.arithmetic_('multiply', mul), div_=div_,
     fill_=inplace.fill_, zero_=inplace.zero_, copy_=inplace.copy_,
     clamp_=_in_place(clip), clip_=_in_place(clip), exp_=_in_place(exp, reads_target=False),
     neg_=_in_place(neg, reads_target=False), pow_=_in_place(pow),
@@ -130,19 +141,19 @@ _METHODS = dict(
 _SAME_NAMES = {
     activation: 'relu softmax log_softmax',
     elementwise: 'floor_divide remainder fmod addcmul addcdiv lerp clamp_min clamp_max log1p '
-                 'expm1 log2 log10 exp2 tan atan asin acos sinh cosh floor ceil round trunc '
-                 'sign square rsqrt reciprocal nan_to_num',
+                 'expm1 log2 log10 exp2 tan atan asin acos atan2 sinh cosh erf floor ceil round '
+                 'trunc sign square rsqrt reciprocal nan_to_num',
     compare: 'eq ne lt le gt ge not_equal less less_equal greater greater_equal equal isclose '
              'allclose isnan isinf isfinite isposinf isneginf logical_and logical_or '
              'logical_xor logical_not bitwise_xor any all count_nonzero',
     cumulative: 'prod cumsum cumprod',
-    sort: 'sort argsort msort topk kthvalue median unique',
+    sort: 'sort argsort msort topk kthvalue median unique bincount',
     index: 'gather scatter scatter_add index_select index_add index_fill index_copy '
            'masked_fill masked_select nonzero argwhere',
-    linalg: 'mm bmm mv dot outer diagonal diag trace tril triu norm',
+    linalg: 'mm bmm mv dot outer addmm diagonal diag trace tril triu norm',
     rearrange: 'flip fliplr flipud roll repeat tile repeat_interleave chunk unbind narrow '
                'select movedim swapaxes unflatten expand_as view_as reshape_as type_as '
-               'contiguous is_contiguous',
+               'contiguous is_contiguous diff',
     like: 'new_zeros new_ones new_full new_empty new_tensor normal_ uniform_ bernoulli_ '
           'random_ exponential_',
 }
@@ -151,13 +162,14 @@ for module, names in _SAME_NAMES.items():
 
 _ALIASES = dict(subtract='sub', multiply='mul', divide='div', true_divide='div',
                 negative='neg', absolute='abs', arctan='atan', arcsin='asin', arccos='acos',
+                arctan2='atan2',
                 fix='trunc', ger='outer', moveaxis='movedim', swapdims='swapaxes')
 _METHODS.update({alias: _METHODS[name] for alias, name in _ALIASES.items()})
 
 # In-place forms x.name_(...): the op computes the new values, and its backward may read its
 # input, the tensor about to be overwritten: then a copy is kept (READS_INPUT). The others read
 # only their output, a mask, or nothing, and need no copy.
-_READS_INPUT = 'abs log sin cos log1p log2 log10 square reciprocal remainder fmod'
+_READS_INPUT = 'abs log sin cos log1p log2 log10 square reciprocal remainder fmod atan2 erf'
 _READS_NOTHING = ('floor ceil round trunc sign expm1 exp2 tan rsqrt clamp_min clamp_max '
                   'nan_to_num floor_divide addcmul addcdiv lerp masked_fill scatter scatter_add '
                   'index_add index_fill index_copy')

@@ -228,3 +228,31 @@ def hstack(tensors):
 def vstack(tensors):
     """Tensors joined along dimension 0, 1-D tensors becoming rows."""
     return cat([atleast(t, 2) for t in tensors], 0)
+
+
+def meshgrid(*tensors, indexing='ij'):
+    """Coordinate grids from 1-D tensors of lengths n1, n2, ...: each output has shape
+    (n1, n2, ...) (``indexing='xy'`` swaps the first two), views of the inputs."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing not in ('ij', 'xy'):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    swap = indexing == 'xy' and len(tensors) > 1
+    order = [1, 0] + list(range(2, len(tensors))) if swap else list(range(len(tensors)))
+    shape = tuple(tensors[i].numel() for i in order)
+    grids = []
+    for position, i in enumerate(order):
+        view = (1,) * position + (-1,) + (1,) * (len(tensors) - position - 1)
+        grids.append((i, tensors[i].reshape(view).expand(shape)))
+    return tuple(grid for _, grid in sorted(grids, key=lambda pair: pair[0]))
+
+
+@numpy_names
+def diff(input, n=1, dim=-1):
+    """The n-th forward difference along ``dim``: out[i] = input[i + 1] - input[i], n times."""
+    axis = normalize_dims(dim, input.ndim)[0]
+    for _ in range(n):
+        size = input.shape[axis]
+        input = narrow(input, axis, 1, size - 1) - narrow(input, axis, 0, size - 1) \
+            if size else input
+    return input

@@ -1,4 +1,4 @@
-"""Ordering: sort, argsort, topk, kthvalue, median, unique.
+"""Ordering: sort, argsort, topk, kthvalue, median, unique; searchsorted, bucketize, bincount.
 
 The order itself is found on the raw arrays (a stable argsort); the values are then gathered
 with those indices, so their gradient is gather's: each value's gradient goes back to the
@@ -143,3 +143,32 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     if return_counts:
         out.append(make(counts.astype(backend.int64)))
     return out[0] if len(out) == 1 else tuple(out)
+
+
+def searchsorted(sorted_sequence, values, right=False):
+    """For each value, the index where it would be inserted into the sorted 1-D
+    ``sorted_sequence`` to keep it sorted (before equal entries, or after them with
+    right=True): int64, values' shape."""
+    if sorted_sequence.ndim != 1:
+        raise NotImplementedError(f"searchsorted: sorted_sequence must be 1-D (rows of sorted "
+                                  f"sequences are not supported), got shape "
+                                  f"{tuple(sorted_sequence.shape)}")
+    xp = sorted_sequence._xp()
+    values = values.array if hasattr(values, 'array') else xp.asarray(values)
+    side = 'right' if right else 'left'
+    return make(xp.searchsorted(sorted_sequence.array, values, side=side).astype(backend.int64))
+
+
+def bucketize(input, boundaries, right=False):
+    """The bucket of each element among the sorted 1-D ``boundaries`` (searchsorted with the
+    roles swapped): int64, input's shape."""
+    return searchsorted(boundaries, input, right=right)
+
+
+def bincount(input, weights=None, minlength=0):
+    """How often each value 0, 1, ... occurs in the 1-D non-negative integer input (or the sum
+    of ``weights`` there): length max(input) + 1, at least ``minlength``."""
+    xp = input._xp()
+    counts = xp.bincount(input.array, None if weights is None else weights.array,
+                         minlength=minlength)
+    return make(counts if weights is not None else counts.astype(backend.int64))
