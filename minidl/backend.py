@@ -26,7 +26,7 @@ bool_ = numpy.bool_
 dtype = numpy.dtype                  # dtype('float32'), dtype(numpy.float32): a dtype object
 result_type = numpy.result_type      # the dtype an operation on these dtypes/arrays gives
 can_cast = numpy.can_cast            # can_cast(from_dtype, to_dtype, casting='same_kind')
-broadcast_shapes = numpy.broadcast_shapes   # shapes are host tuples (CuPy has no such function)
+broadcast_shapes = numpy.broadcast_shapes    # on shape tuples, for either module's arrays
 INTEGER_TYPES = (int, numpy.integer)     # for isinstance: Python and NumPy integers (bools too)
 FLOAT_TYPES = (float, numpy.floating)    # for isinstance: Python and NumPy floats
 BOOL_TYPES = (bool, numpy.bool_)         # for isinstance: Python and NumPy booleans
@@ -139,6 +139,43 @@ def module_for(device):
     return numpy if device == 'cpu' else _require_cuda(device)
 
 
+class on:
+    """``with backend.on(device) as xp:`` the array module of ``device``, with that device
+    current, so that the arrays the block makes land on it (CuPy makes them on the current
+    GPU; on the CPU this is just numpy)."""
+
+    def __init__(self, device):
+        self.device = canonical_device(device)
+        self.xp = module_for(self.device)
+        self.scope = None if self.device == 'cpu' else self.xp.cuda.Device(int(self.device[5:]))
+
+    def __enter__(self):
+        if self.scope is not None:
+            self.scope.__enter__()
+        return self.xp
+
+    def __exit__(self, *exc):
+        if self.scope is not None:
+            self.scope.__exit__(*exc)
+
+
+def current(array):
+    """A context in which ``array``'s device is current (nothing to do on the CPU): an
+    operation on CuPy arrays runs its kernels on the current GPU."""
+    return _NO_SCOPE if array_module(array) is numpy else array.device   # a CuPy Device
+
+
+class _NoScope:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+
+_NO_SCOPE = _NoScope()
+
+
 def is_array(value):
     """True for a NumPy array or scalar, or a CuPy array."""
     return isinstance(value, (numpy.ndarray, numpy.generic)) or (
@@ -210,11 +247,7 @@ def format_array(array, prefix):
 # ---------------------------------------------------------------- operations that differ
 def scatter_add(target, index, values):
     """target[index] += values, with repeated indices accumulating (unbuffered), in place."""
-    if array_module(target) is numpy:
-        numpy.add.at(target, index, values)
-    else:
-        import cupyx
-        cupyx.scatter_add(target, index, values)
+    array_module(target).add.at(target, index, values)
     return target
 
 
@@ -349,12 +382,10 @@ def generator(device='cpu'):
 
 
 def get_rng_state():
-    """The state of every device's generator used so far, as JSON-serialisable data:
-    {'cpu': ..., 'cuda:0': ...} (for checkpoints)."""
-    state = {'cpu': generator('cpu').get_state()}
-    for device, gen in _generators.items():
-        state[device] = gen.get_state()
-    return state
+    """The state of every device's generator, as JSON-serialisable data: {'cpu': ...,
+    'cuda:0': ...} (for checkpoints)."""
+    devices = ['cpu'] + [f'cuda:{i}' for i in range(cuda_device_count())]
+    return {device: generator(device).get_state() for device in devices}
 
 
 def set_rng_state(state):

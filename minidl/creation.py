@@ -68,9 +68,9 @@ def _new(array, requires_grad):
 
 
 def _filled(size, value, dtype, device, requires_grad):
-    xp = backend.module_for(device)
     dtype = check_dtype(dtype if dtype is not None else backend.float32)
-    return _new(xp.full(_size(size), value, dtype=dtype), requires_grad)
+    with backend.on(device) as xp:
+        return _new(xp.full(_size(size), value, dtype=dtype), requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
@@ -85,9 +85,9 @@ def ones(*size, dtype=None, device=None, requires_grad=False):
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
     """An uninitialised tensor of the given size."""
-    xp = backend.module_for(device)
     dtype = check_dtype(dtype if dtype is not None else backend.float32)
-    return _new(xp.empty(_size(size), dtype=dtype), requires_grad)
+    with backend.on(device) as xp:
+        return _new(xp.empty(_size(size), dtype=dtype), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -101,8 +101,8 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def _like(x, value, dtype, requires_grad):
-    xp = x._xp()
-    return _new(xp.full(x.shape, value, dtype=dtype or x.dtype), requires_grad)
+    with backend.current(x.array):
+        return _new(x._xp().full(x.shape, value, dtype=dtype or x.dtype), requires_grad)
 
 
 def zeros_like(x, dtype=None, requires_grad=False):
@@ -127,21 +127,21 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if dtype is None:
         ints = all(isinstance(v, backend.INTEGER_TYPES) for v in (start, end, step))
         dtype = backend.int64 if ints else backend.float32
-    xp = backend.module_for(device)
-    return _new(xp.arange(start, end, step, dtype=check_dtype(dtype)), requires_grad)
+    with backend.on(device) as xp:
+        return _new(xp.arange(start, end, step, dtype=check_dtype(dtype)), requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from start to end inclusive."""
-    xp = backend.module_for(device)
     dtype = check_dtype(dtype or backend.float32)
-    return _new(xp.linspace(start, end, steps).astype(dtype), requires_grad)
+    with backend.on(device) as xp:
+        return _new(xp.linspace(start, end, steps).astype(dtype), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     """The identity matrix (n, m)."""
-    xp = backend.module_for(device)
-    return _new(xp.eye(n, m, dtype=check_dtype(dtype or backend.float32)), requires_grad)
+    with backend.on(device) as xp:
+        return _new(xp.eye(n, m, dtype=check_dtype(dtype or backend.float32)), requires_grad)
 
 
 def _float_dtype(dtype):

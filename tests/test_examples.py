@@ -52,3 +52,21 @@ def test_mnist1d_script_finds_the_package_despite_its_name():
                          timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().startswith('test accuracy: 0.')
+
+
+@pytest.mark.parametrize('script, epochs', [('digits.py', '2'), ('mnist1d.py', '1')])
+def test_examples_reach_the_same_accuracy_on_the_cupy_double(script, epochs):
+    # The double computes with NumPy, and the data, the initialisation and the shuffling come
+    # from the CPU generator, so the same seed must give the same figure on 'cuda'.
+    if script == 'mnist1d.py':
+        pytest.importorskip('mnist1d')
+    args = [os.path.join('examples', script), '--epochs', epochs, '--quiet']
+    on_cpu = subprocess.run([sys.executable] + args + ['--device', 'cpu'], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300)
+    on_double = subprocess.run([sys.executable, '-m', 'tests.cupy_double.run'] + args +
+                               ['--device', 'cuda'], cwd=ROOT, capture_output=True, text=True,
+                               timeout=300)
+    assert on_cpu.returncode == 0, on_cpu.stderr[-2000:]
+    assert on_double.returncode == 0, on_double.stderr[-2000:]
+    assert on_double.stdout.strip().startswith('test accuracy: 0.')
+    assert on_double.stdout.strip() == on_cpu.stdout.strip()

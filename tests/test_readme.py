@@ -18,7 +18,10 @@ def test_ci_runs_the_readme_test_command():
     test_command = [b for b in blocks if 'pytest' in b]
     assert len(test_command) == 1
     with open(os.path.join(ROOT, '.ci', 'run')) as f:
-        assert test_command[0].strip() in f.read()
+        ci = f.read()
+    assert test_command[0].strip() in ci
+    assert '.venv/bin/python -m pytest -q --fake-cuda' in ci       # the CuPy double, documented
+    assert 'python -m pytest -q --fake-cuda' in _readme()
     assert any('examples/digits.py' in b for b in blocks)
 
 

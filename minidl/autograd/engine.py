@@ -10,6 +10,7 @@ the tensors it is asked about instead of writing any ``.grad``.
 import heapq
 import itertools
 
+from .. import backend
 from ..tensor import make
 from .function import _FREED
 from .mode import set_grad_enabled
@@ -114,10 +115,11 @@ class _Walk:
     def propagate(self, fn, grads, retain_graph):
         """Run ``fn``'s backward and send each input's gradient along its edge, summed to the
         input's shape and cast to its dtype (a gradient has its input's dtype, as PyTorch)."""
-        if fn.fast_backward is not None and not self.create_graph:
-            input_grads = _fast_backward(fn, grads)
-        else:
-            input_grads = fn.backward(*grads)
+        with backend.current(next(g for g in grads if g is not None).array):
+            if fn.fast_backward is not None and not self.create_graph:
+                input_grads = _fast_backward(fn, grads)
+            else:
+                input_grads = fn.backward(*grads)
         if type(input_grads) is not tuple:
             input_grads = (input_grads,)
         edges, inputs = fn.edges, fn._inputs
@@ -253,7 +255,8 @@ def _root_grad(output, gradient, name):
                                f"backward() of a non-scalar {name} of shape {output.shape} needs "
                                "an upstream gradient of the same shape (pass gradient=...), or "
                                "reduce it first (e.g. .sum() or .mean())")
-        return make(output._xp().ones(output.shape, dtype=output.dtype))
+        with backend.current(output.array):
+            return make(output._xp().ones(output.shape, dtype=output.dtype))
     if not hasattr(gradient, 'grad_fn'):
         from ..tensor import Tensor
         gradient = Tensor(gradient, dtype=output.dtype, device=output.device)

@@ -46,10 +46,12 @@ class Function:
 
     def __call__(self, *inputs):
         # The hot path of every operation: kept flat.
-        if len(inputs) == 1:
-            result = self.forward(inputs[0].array)
+        arrays = [inputs[0].array] if len(inputs) == 1 else _arrays_on_one_device(self, inputs)
+        if type(arrays[0]) is _NDARRAY:
+            result = self.forward(*arrays)
         else:
-            result = self.forward(*_arrays_on_one_device(self, inputs))
+            with backend.current(arrays[0]):      # CuPy runs kernels on the current GPU
+                result = self.forward(*arrays)
         record = False
         if mode._enabled[0]:
             for x in inputs:

@@ -44,14 +44,12 @@ class _ConvNd(Module):
             self.padding = validate.ints(name, 'padding', padding, n, minimum=0)
         self.dilation = validate.ints(name, 'dilation', dilation, n, minimum=1)
         self.groups, self.padding_mode = int(groups), padding_mode
-        device = backend.canonical_device(device)
-        xp, dtype = backend.module_for(device), backend.dtype(dtype or backend.float32)
+        dtype = backend.dtype(dtype or backend.float32)
         shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
-        self.weight = Parameter(make(xp.empty(shape, dtype=dtype)))
-        if bias:
-            self.bias = Parameter(make(xp.empty((self.out_channels,), dtype=dtype)))
-        else:
-            self.register_parameter('bias', None)
+        with backend.on(device) as xp:
+            self.weight = Parameter(make(xp.empty(shape, dtype=dtype)))
+            bias = Parameter(make(xp.empty((self.out_channels,), dtype=dtype))) if bias else None
+        self.register_parameter('bias', bias)
         self.reset_parameters()
 
     def reset_parameters(self):

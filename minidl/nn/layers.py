@@ -52,10 +52,10 @@ class Dense(Module):
         if in_features is not None:
             self._build(int(in_features), device, dtype)
         else:
-            xp = backend.module_for(device)
-            self.weight = Parameter(make(xp.empty((self.out_features, 0), dtype=dtype)))
-            if self.use_bias:
-                self.bias = Parameter(make(xp.zeros((self.out_features,), dtype=dtype)))
+            with backend.on(device) as xp:
+                self.weight = Parameter(make(xp.empty((self.out_features, 0), dtype=dtype)))
+                if self.use_bias:
+                    self.bias = Parameter(make(xp.zeros((self.out_features,), dtype=dtype)))
 
     @property
     def built(self):
@@ -63,10 +63,10 @@ class Dense(Module):
         return self.in_features is not None
 
     def _build(self, in_features, device, dtype):
-        xp = backend.module_for(device)
         self.in_features = in_features
-        weight = xp.empty((self.out_features, in_features), dtype=dtype)
-        bias = xp.empty((self.out_features,), dtype=dtype)
+        with backend.on(device) as xp:
+            weight = xp.empty((self.out_features, in_features), dtype=dtype)
+            bias = xp.empty((self.out_features,), dtype=dtype)
         if self.weight is None:
             self.weight = Parameter(make(weight))
             if self.use_bias:

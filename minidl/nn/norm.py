@@ -21,11 +21,11 @@ class _BatchNorm(Module):
         validate.integer(type(self).__name__, 'num_features', num_features, minimum=1)
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        xp = backend.module_for(backend.canonical_device(device))
         dtype = backend.dtype(dtype or backend.float32)
 
         def new(shape, dt=dtype):
-            return make(xp.zeros(shape, dtype=dt))
+            with backend.on(device) as xp:
+                return make(xp.zeros(shape, dtype=dt))
 
         if affine:
             self.weight = Parameter(new((self.num_features,)))

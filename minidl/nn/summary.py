@@ -52,9 +52,9 @@ def _describe(output, batch):
 
 def _dry_run(model, input_shape, batch_size, device, dtype):
     """Run the model once under no_grad in eval mode on zeros; returns {id(module): shape}."""
-    xp = backend.module_for(device)
-    inputs = [make(xp.zeros((batch_size,) + shape, dtype=dtype))
-              for shape in _shapes(input_shape)]
+    with backend.on(device) as xp:
+        inputs = [make(xp.zeros((batch_size,) + shape, dtype=dtype))
+                  for shape in _shapes(input_shape)]
     shapes, handles = {}, []
 
     def record(module, args, output):

@@ -16,7 +16,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
 
     The total norm is the ``norm_type``-norm of all gradients taken together, as if concatenated
     into one vector ('inf' for the largest absolute value). When it exceeds max_norm every
-    gradient is multiplied in place by max_norm / (total_norm + 1e-6). Returns the total norm
+    gradient is multiplied in place by max_norm / (total_norm + 1e-6), without waiting for a GPU
+    (unless ``error_if_nonfinite``, which must read the norm). Returns the total norm
     (before clipping) as a 0-d Tensor on the first gradient's device; 0 when no parameter has a
     gradient. ``foreach`` is accepted for PyTorch compatibility and ignored.
     """
@@ -33,23 +34,21 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         else:
             n = (xp.abs(a) ** norm_type).sum() ** (1.0 / norm_type)
         norms.append(backend.to_device(xp.asarray(n), device))
-    xp = backend.module_for(device)
-    stacked = xp.stack(norms)
-    if math.isinf(norm_type):
-        total = stacked.max()
-    else:
-        total = (stacked ** norm_type).sum() ** (1.0 / norm_type)
-    value = float(total)
-    if error_if_nonfinite and not math.isfinite(value):
-        raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` "
-                           "is non-finite, so it cannot be clipped. To disable this error and "
-                           "scale the gradients by the non-finite norm anyway, set "
-                           "`error_if_nonfinite=False`")
-    coef = max_norm / (value + 1e-6)
-    if not coef >= 1.0:              # also true for a NaN norm, which (as PyTorch) spreads NaN
-        for g in grads:
-            g.array *= coef
-    return make(xp.asarray(total))
+    with backend.on(device) as xp:
+        stacked = xp.stack(norms)
+        total = stacked.max() if math.isinf(norm_type) else \
+            (stacked ** norm_type).sum() ** (1.0 / norm_type)
+        if error_if_nonfinite and not math.isfinite(float(total)):    # reads the device
+            raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
+                               "`parameters` is non-finite, so it cannot be clipped. To disable "
+                               "this error and scale the gradients by the non-finite norm "
+                               "anyway, set `error_if_nonfinite=False`")
+        # min(coef, 1) stays on the device (no host read per step); a NaN norm spreads NaN
+        coef = xp.minimum(max_norm / (total + 1e-6), 1.0)
+    for g in grads:
+        g.array *= coef.astype(g.dtype)
+        g._version_counter.count += 1
+    return make(total)
 
 
 def clip_grad_value_(parameters, clip_value, foreach=None):

@@ -27,7 +27,8 @@ def lift(value, like):
     else:
         device = like.device if isinstance(value, (list, tuple)) else None
         return from_data(value, device=device)
-    return make(xp.asarray(value, dtype=dtype))
+    with backend.current(like.array):
+        return make(xp.asarray(value, dtype=dtype))
 
 
 def _broadcast_error(name, a, b):

@@ -239,8 +239,9 @@ class ndarray:
             if copy is False:
                 raise ValueError('GPU memory cannot be exported to CPU without copy.')
             return self.get().__dlpack__(max_version=max_version)
-        raise BufferError('the CuPy double has no device memory to export through DLPack '
-                          '(ask for dl_device=(1, 0), a host copy, or use .get())')
+        return DeviceCapsule(self)
+
+
 
     # ------------------------------------------------ conversions
     def __array__(self, dtype=None, copy=None):
@@ -658,3 +659,25 @@ def array(obj, dtype=None, copy=True, order='K', subok=False, ndmin=0, *, blocki
 
 
 from . import _ufunc  # noqa: E402  (last: it builds on ndarray)
+
+
+class DeviceCapsule:
+    """What the double's ``__dlpack__`` hands out for its "device memory": not a real DLPack
+    capsule (NumPy cannot read a CUDA one either), but the array itself, which the double's
+    ``from_dlpack`` turns back into a view sharing the memory, as CuPy's zero-copy exchange."""
+    __slots__ = ('array',)
+
+    def __init__(self, array):
+        self.array = array
+
+
+def from_dlpack(x, *, device=None, copy=None):
+    """cupy.from_dlpack: a view of another library's CUDA array (here: anything whose
+    ``__dlpack__`` gives a DeviceCapsule), without a copy."""
+    if not hasattr(x, '__dlpack__'):
+        raise TypeError(f'from_dlpack expects an object with __dlpack__, got {type(x).__name__}')
+    capsule = x.__dlpack__()
+    if not isinstance(capsule, DeviceCapsule):
+        raise BufferError('the CuPy double can only import device arrays (kDLCUDA)')
+    source = capsule.array
+    return new(source._a, source._dev, source._base if source._base is not None else source)

@@ -12,7 +12,7 @@ import numpy
 
 from .. import _core
 from .. import _ufunc
-from .._core import array, fresh, ndarray, unsupported  # noqa: F401
+from .._core import array, fresh, from_dlpack, ndarray, unsupported  # noqa: F401
 from .._ufunc import ufunc  # noqa: F401
 from . import cuda, lib, random  # noqa: F401
 

@@ -21,6 +21,9 @@ class RandomState:
     """cupy.random.RandomState(seed=None): the state lives on the device current at creation."""
 
     def __init__(self, seed=None, method=None):
+        from .cuda import curand
+        if method is not None and method not in curand.PSEUDO_METHODS:
+            raise ValueError(f'unknown cuRAND generator type {method!r}')
         self._device = _core.current_device()
         self.seed(seed)
 

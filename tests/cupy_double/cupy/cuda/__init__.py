@@ -1,6 +1,6 @@
 """cupy.cuda of the CuPy double: Device (a context manager that makes a fake GPU current) and the
 runtime. No streams, events, memory pools or kernels."""
-from . import runtime
+from . import curand, runtime
 
 
 class Device:
