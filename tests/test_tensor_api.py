@@ -429,3 +429,32 @@ def test_the_spellings_are_pytorchs():
     torch = pytest.importorskip('torch')
     assert [n for n in FUNCTIONS + NAMES if not hasattr(torch, n)] == []
     assert [n for n in METHODS if not hasattr(torch.Tensor, n)] == []
+
+
+# ---------------------------------------------------------------- a second GPU
+@pytest.fixture
+def two_gpus(monkeypatch):
+    cupy = __import__('sys').modules.get('cupy')
+    if getattr(cupy, '__name__', '').startswith('tests.cupy_double'):
+        from tests.cupy_double import _device
+        monkeypatch.setenv(_device.DEVICES_ENV, '2')
+    if mdl.cuda.device_count() < 2:
+        pytest.skip('needs two GPUs (or the CuPy double: pytest --fake-cuda)')
+
+
+def test_ops_on_a_second_gpu_run_there(two_gpus):
+    leaf = mdl.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]], requires_grad=True)
+    x = leaf.to('cuda:1')
+    i = mdl.tensor([[1, 0, 1]]).to('cuda:1')
+    j = mdl.tensor([2, 0]).to('cuda:1')
+    outs = [x.isnan(), x.eq(1), x > 1, x.logical_not(), x.isclose(x), x.any(1), x.isposinf(),
+            x.count_nonzero(), x.sort(1).indices, x.topk(2).values, x.median(1).values,
+            x.kthvalue(1).indices, mdl.unique(x), x.gather(0, i), x.scatter_add(0, i, x[:1]),
+            x.index_select(1, j), x.nonzero(), x.tril(), x.triu(1), x.repeat_interleave(2),
+            x.cumsum(1), x.prod(1), x.norm(dim=1), x.flip(0), x.roll(1, 1), x.log1p(),
+            mdl.einsum('ij->j', x), x.masked_fill(x > 2, 0.0), x.nan_to_num(), x.floor(),
+            j.log2(), mdl.searchsorted(x[0].sort().values, x), j.bincount(), x.diagonal(),
+            x.new_zeros(2), mdl.randn_like(x), x.cumprod(1), mdl.cdist(x, x)]
+    assert [o.device for o in outs] == ['cuda:1'] * len(outs)
+    sum(o.sum() for o in outs if o.requires_grad).backward()
+    assert leaf.grad.device == 'cpu' and leaf.grad.shape == (2, 3)

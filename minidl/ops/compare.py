@@ -6,10 +6,12 @@ gradient and sit outside the graph, as in PyTorch.
 from .. import backend
 from ..tensor import Tensor, make
 from .math import compare, lift
+from .placement import on_input_device
 from .reduce import normalize_dims, numpy_names
 
 
 def _comparison(ufunc, name):
+    @on_input_device
     def op(input, other):
         return compare(ufunc, input, other)
     op.__name__ = name
@@ -28,26 +30,31 @@ def _pair(input, other):
     return a, lift(other, a)
 
 
+@on_input_device
 def logical_and(input, other):
     """Elementwise AND of the truth values (nonzero is true): a bool tensor."""
     return compare('logical_and', input, other)
 
 
+@on_input_device
 def logical_or(input, other):
     """Elementwise OR of the truth values: a bool tensor."""
     return compare('logical_or', input, other)
 
 
+@on_input_device
 def logical_xor(input, other):
     """Elementwise XOR of the truth values: a bool tensor."""
     return compare('logical_xor', input, other)
 
 
+@on_input_device
 def logical_not(input):
     """Elementwise NOT of the truth values: a bool tensor."""
     return make(input._xp().logical_not(input.array))
 
 
+@on_input_device
 def bitwise_xor(input, other):
     """Elementwise XOR of the bits of integer or bool tensors (the ^ operator)."""
     a, b = _pair(input, other)
@@ -58,6 +65,7 @@ def bitwise_xor(input, other):
 
 
 def _test(name, doc):
+    @on_input_device
     def op(input):
         return make(getattr(input._xp(), name)(input.array))
     op.__name__, op.__doc__ = name, doc + " (elementwise, a bool tensor)."
@@ -69,33 +77,39 @@ isinf = _test('isinf', "True where input is +inf or -inf")
 isfinite = _test('isfinite', "True where input is neither infinite nor NaN")
 
 
+@on_input_device
 def isposinf(input):
     """True where input is +inf (elementwise, a bool tensor)."""
     return make(input._xp().isinf(input.array) & (input.array > 0))
 
 
+@on_input_device
 def isneginf(input):
     """True where input is -inf (elementwise, a bool tensor)."""
     return make(input._xp().isinf(input.array) & (input.array < 0))
 
 
+@on_input_device
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """|input - other| <= atol + rtol * |other|, elementwise with broadcasting: a bool tensor."""
     a, b = _pair(input, other)
     return make(a._xp().isclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
+@on_input_device
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """True when isclose holds at every element (a Python bool)."""
     return bool(isclose(input, other, rtol, atol, equal_nan).array.all())
 
 
+@on_input_device
 def equal(input, other):
     """True when both tensors have the same shape and the same values (a Python bool)."""
     return input.shape == other.shape and bool((input.array == other.array).all())
 
 
 def _truth_reduction(name):
+    @on_input_device
     def op(input, dim=None, keepdim=False):
         axes = normalize_dims(dim, input.ndim)
         out = getattr(input._xp(), name)(input.array, axis=axes, keepdims=keepdim)
@@ -111,6 +125,7 @@ any, all = numpy_names(_truth_reduction('any')), numpy_names(_truth_reduction('a
 
 
 @numpy_names
+@on_input_device
 def count_nonzero(input, dim=None):
     """The number of nonzero elements along ``dim`` (int, tuple or None for all), int64."""
     axes = normalize_dims(dim, input.ndim)

@@ -55,7 +55,7 @@ def _elementwise(name, torch_name):
 
     def op(input):
         if input.dtype.kind in 'biu':
-            input = make(input.array.astype(backend.float32))   # as PyTorch: a float32 result
+            input = input.to(dtype=backend.float32)     # as PyTorch: a float32 result
         return Elementwise(name, slope, from_output)(input)
     op.__name__ = torch_name
     op.__doc__ = f"Elementwise {torch_name} (same shape; integer tensors give float32)."

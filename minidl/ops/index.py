@@ -11,6 +11,7 @@ from .. import backend
 from ..tensor import Tensor, make
 from .inplace import IndexPut
 from .math import lift, where
+from .placement import on_input_device
 from .reduce import normalize_dims, numpy_names
 from .shape import GetItem, IndexAdd
 
@@ -67,6 +68,7 @@ def _along(where_, input, dim, index, others=()):
 
 
 @numpy_names
+@on_input_device
 def gather(input, dim, index):
     """out[i][j] = input[index[i][j]][j] for dim=0 (and so on): values picked along ``dim``.
     index: an integer tensor of input's rank, no larger than input outside ``dim``; the
@@ -87,6 +89,7 @@ def _source(where_, input, index, src, value):
 
 
 @numpy_names
+@on_input_device
 def scatter(input, dim, index, src=None, value=None):
     """A copy of input with out[index[i][j]][j] = src[i][j] for dim=0 (and so on); ``src`` a
     tensor at least as large as index, or a number (also as ``value=``). Where an index
@@ -100,6 +103,7 @@ def scatter(input, dim, index, src=None, value=None):
 
 
 @numpy_names
+@on_input_device
 def scatter_add(input, dim, index, src):
     """A copy of input with out[index[i][j]][j] += src[i][j] for dim=0 (and so on), adding up
     where an index repeats. Differentiable in input and src."""
@@ -116,6 +120,7 @@ def _region(where_, input, dim, index):
 
 
 @numpy_names
+@on_input_device
 def index_select(input, dim, index):
     """The entries ``index`` (a 1-D integer tensor) of input along ``dim``; that dimension's size
     becomes len(index). Differentiable in input."""
@@ -123,6 +128,7 @@ def index_select(input, dim, index):
 
 
 @numpy_names
+@on_input_device
 def index_add(input, dim, index, source, alpha=1):
     """A copy of input with alpha * source[i] added to entry index[i] along ``dim`` (adding up
     where an index repeats); source has input's shape with len(index) along dim."""
@@ -132,6 +138,7 @@ def index_add(input, dim, index, source, alpha=1):
 
 
 @numpy_names
+@on_input_device
 def index_fill(input, dim, index, value):
     """A copy of input with the entries ``index`` along ``dim`` set to ``value`` (a number or a
     0-d tensor)."""
@@ -140,6 +147,7 @@ def index_fill(input, dim, index, value):
 
 
 @numpy_names
+@on_input_device
 def index_copy(input, dim, index, source):
     """A copy of input with entry index[i] along ``dim`` replaced by source[i] (source has
     input's shape with len(index) along dim)."""
@@ -147,6 +155,7 @@ def index_copy(input, dim, index, source):
     return IndexPut(region)(input, source.to(dtype=input.dtype))
 
 
+@on_input_device
 def masked_fill(input, mask, value):
     """A copy of input with ``value`` (a number or a 0-d tensor) where the bool ``mask``
     (broadcasting to input's shape) is True. Differentiable in input and a tensor value."""
@@ -167,6 +176,7 @@ def masked_select(input, mask):
     return input.broadcast_to(shape)[mask.broadcast_to(shape)]
 
 
+@on_input_device
 def nonzero(input, as_tuple=False):
     """The indices of the nonzero elements, in row-major order: an (n, input.ndim) int64 tensor,
     or with ``as_tuple=True`` one 1-D tensor per dimension."""

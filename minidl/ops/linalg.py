@@ -12,6 +12,7 @@ from .. import backend, validate
 from ..autograd import Function
 from ..tensor import Tensor, make
 from .math import matmul, where
+from .placement import on_input_device
 from .reduce import amax, amin, normalize_dims, numpy_names
 
 
@@ -302,12 +303,14 @@ def _triangle(input, diagonal, lower):
     return where(make(keep), input, make(xp.zeros((), dtype=input.dtype)))
 
 
+@on_input_device
 def tril(input, diagonal=0):
     """The lower triangle of the last two dimensions (on and below the ``diagonal``-th
     diagonal), zeros above."""
     return _triangle(input, diagonal, lower=True)
 
 
+@on_input_device
 def triu(input, diagonal=0):
     """The upper triangle of the last two dimensions (on and above the ``diagonal``-th
     diagonal), zeros below."""

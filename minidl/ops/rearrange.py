@@ -9,6 +9,7 @@ in the backward pass; ``narrow`` and ``unbind`` are slices, views sharing the in
 from .. import backend
 from ..autograd import Function
 from .reduce import normalize_dims, numpy_names
+from .placement import on_input_device
 from .shape import cat, reshape, split, transpose
 
 
@@ -103,6 +104,7 @@ def tile(input, dims):
 
 
 @numpy_names
+@on_input_device
 def repeat_interleave(input, repeats, dim=None):
     """Each element repeated ``repeats`` times (an int) along ``dim``, next to itself:
     [1, 2] -> [1, 1, 2, 2]; without dim, of the flattened tensor."""

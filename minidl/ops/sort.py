@@ -9,6 +9,7 @@ import collections
 from .. import backend
 from ..tensor import make
 from .index import gather
+from .placement import on_input_device
 from .reduce import normalize_dims, numpy_names
 
 _ValuesIndices = collections.namedtuple('values_indices', ['values', 'indices'])
@@ -40,6 +41,7 @@ def _shaped_like(result, input):
 
 
 @numpy_names
+@on_input_device
 def sort(input, dim=-1, descending=False, stable=False):
     """The values sorted along ``dim`` and the indices they came from: a (values, indices)
     pair. Ties keep their order (every sort here is stable). Differentiable in input."""
@@ -61,6 +63,7 @@ def msort(input):
 
 
 @numpy_names
+@on_input_device
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """The ``k`` largest (or with largest=False smallest) values along ``dim`` and their
     indices, a (values, indices) pair, in order. Differentiable in input."""
@@ -90,6 +93,7 @@ def _pick(input, dim, keepdim, position):
 
 
 @numpy_names
+@on_input_device
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The ``k``-th smallest value (k = 1 is the minimum) along ``dim`` and its index."""
     size = input.shape[_axis(input, dim)] if input.ndim else 1
@@ -118,6 +122,7 @@ def _median_position(sorted_values, axis):
 
 
 @numpy_names
+@on_input_device
 def median(input, dim=None, keepdim=False):
     """The lower median (the smaller of the two middle values for an even count): of all the
     elements when ``dim`` is None, else a (values, indices) pair along ``dim``. NaN if the
@@ -129,6 +134,7 @@ def median(input, dim=None, keepdim=False):
     return _pick(input, dim, keepdim, _median_position)
 
 
+@on_input_device
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct values (sorted), and optionally the index of each element's value in them
     (input's shape) and how often each occurs. Outside the graph."""
@@ -145,6 +151,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     return out[0] if len(out) == 1 else tuple(out)
 
 
+@on_input_device
 def searchsorted(sorted_sequence, values, right=False):
     """For each value, the index where it would be inserted into the sorted 1-D
     ``sorted_sequence`` to keep it sorted (before equal entries, or after them with
@@ -165,6 +172,7 @@ def bucketize(input, boundaries, right=False):
     return searchsorted(boundaries, input, right=right)
 
 
+@on_input_device
 def bincount(input, weights=None, minlength=0):
     """How often each value 0, 1, ... occurs in the 1-D non-negative integer input (or the sum
     of ``weights`` there): length max(input) + 1, at least ``minlength``."""
