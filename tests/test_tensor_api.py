@@ -119,6 +119,12 @@ CASES = [
       lambda L, s, v: (L.searchsorted(s, v), L.searchsorted(s, v, right=True), L.bucketize(v, s)),
       [([1., 2., 2., 3.], F), ([[2., 0.], [3.5, 1.]], F)],
       (([[1, 0], [4, 0]], I), ([[3, 0], [4, 1]], I), ([[1, 0], [4, 0]], I))),
+    C('histc', lambda L, a: (L.histc(a, bins=3), a.histc(bins=2, min=0, max=4)),
+      [([1., 2., 1., 4., 9.], F)], (([3., 1., 1.], F), ([2., 2.], F))),
+    C('sgn signbit', lambda L, a: (L.sgn(a), L.signbit(a)), [([-2., 0., -0., 3.], F)],
+      (([-1., 0., 0., 1.], F), ([1, 0, 1, 0], B))),
+    C('where method', lambda L, a: a.where(a > 1, a.new_zeros(())), [([1., 2., 3.], F)],
+      ([0., 2., 3.], F)),
     C('bincount', lambda L, a, w: (L.bincount(a), a.bincount(minlength=5), L.bincount(a, w)),
       [([0, 2, 2], I), ([0.5, 1., 2.], 'float64')],
       (([1, 0, 2], I), ([1, 0, 2, 0, 0], I), ([0.5, 0., 3.], 'float64'))),
@@ -161,6 +167,47 @@ def test_values_and_dtypes_match_pytorch(case):
         assert str(out.dtype) == str(tout.dtype).replace('torch.', '')
         assert tuple(out.shape) == tuple(tout.shape)
         np.testing.assert_allclose(to_numpy(out), tout.numpy(), rtol=1e-6)
+
+
+def test_stride_as_tensor_inference_mode_and_no_op_methods():
+    x = mdl.zeros(2, 3)
+    assert x.stride() == (3, 1) and x.t().stride() == (1, 3) and x.stride(1) == 1
+    assert x.ndimension() == 2 and not x.is_complex()
+    assert x.pin_memory() is x and x.share_memory_() is x
+    array = np.arange(3.0)
+    shared = mdl.as_tensor(array)
+    array[0] = 7.0
+    assert shared.tolist() == [7.0, 1.0, 2.0] and mdl.as_tensor(shared) is shared
+    assert mdl.as_tensor([1, 2], dtype=mdl.float64).dtype == mdl.float64
+    w = mdl.ones(2, requires_grad=True)
+    with mdl.inference_mode():
+        assert not (w * 2).requires_grad
+        with mdl.inference_mode(False):
+            assert (w * 2).requires_grad
+
+    @mdl.inference_mode()
+    def double(t):
+        return t * 2
+    assert not double(w).requires_grad and mdl.is_grad_enabled()
+    assert x.sum_to_size(1, 3).shape == (1, 3) and len(x.split_with_sizes([1, 2], 1)) == 2
+
+
+def test_multinomial_and_bernoulli_draw_with_the_right_frequencies():
+    weights = mdl.tensor([[1.0, 0.0, 3.0], [0.0, 2.0, 2.0]])
+    draws = mdl.multinomial(weights, 4000, replacement=True)
+    assert draws.shape == (2, 4000) and draws.dtype == mdl.long
+    counts = [np.bincount(row, minlength=3) / 4000 for row in to_numpy(draws)]
+    np.testing.assert_allclose(counts, [[0.25, 0, 0.75], [0, 0.5, 0.5]], atol=0.03)
+    picks = [mdl.multinomial(mdl.tensor([1.0, 0.0, 1.0, 2.0]), 3).tolist() for _ in range(200)]
+    assert all(sorted(p) == [0, 2, 3] for p in picks)
+    first = np.bincount([p[0] for p in picks], minlength=4) / 200
+    np.testing.assert_allclose(first, [0.25, 0, 0.25, 0.5], atol=0.1)
+    with pytest.raises(RuntimeError, match='fewer than 4 categories'):
+        mdl.multinomial(mdl.tensor([1.0, 0.0, 1.0, 2.0]), 4)
+    p = mdl.full((10000,), 0.3)
+    b = mdl.bernoulli(p)
+    assert b.dtype == p.dtype and abs(float(b.mean()) - 0.3) < 0.02
+    assert set(to_numpy(mdl.bernoulli(mdl.zeros(5), p=1.0)).tolist()) == {1.0}
 
 
 def test_python_bools_from_allclose_and_equal():
@@ -388,6 +435,9 @@ class FakeDevice(mdl.Tensor):
     (lambda x: x.movedim(0, (1, 0)), ValueError, 'movedim: source'),
     (lambda x: x.fill_diagonal_(1, wrap=True), NotImplementedError, 'without wrap'),
     (lambda x: mdl.searchsorted(x, x), NotImplementedError, 'sorted_sequence must be 1-D'),
+    (lambda x: x.unfold(1, 4, 1), RuntimeError, r'unfold: size \(4\) must be at most'),
+    (lambda x: x.rot90(1, (1, 1)), ValueError, 'rot90: dims must be two different'),
+    (lambda x: mdl.cross(x, x, dim=0), RuntimeError, 'cross: input'),
     (lambda x: mdl.meshgrid(x[0], x[1], indexing='yx'), ValueError, "indexing must be 'ij'"),
 ])
 def test_errors_name_the_argument(call, error, message):
@@ -405,7 +455,9 @@ FUNCTIONS = """add sub mul div relu softmax log_softmax chunk gather scatter_add
     true_divide floor_divide remainder fmod median kthvalue nonzero argwhere masked_select
     cumprod movedim swapaxes lerp addcmul addcdiv count_nonzero trace mv unique
     index_add index_copy index_fill repeat_interleave select erf atan2 addmm tensordot cdist
-    meshgrid diff searchsorted bucketize bincount""".split()
+    meshgrid diff searchsorted bucketize bincount asinh acosh atanh frac logaddexp hypot logit
+    xlogy sgn signbit deg2rad rad2deg cross rot90 histc std_mean var_mean broadcast_tensors
+    broadcast_shapes multinomial bernoulli as_tensor inference_mode concat""".split()
 METHODS = """add sub mul div relu softmax log_softmax chunk repeat gather scatter_add scatter
     masked_fill prod cumsum sort argsort topk any all norm flip roll tile expand_as view_as
     reshape_as type_as contiguous is_contiguous new_zeros new_ones new_full new_empty new_tensor
@@ -415,7 +467,9 @@ METHODS = """add sub mul div relu softmax log_softmax chunk repeat gather scatte
     logical_and logical_or logical_not add_ sub_ mul_ div_ masked_fill_ index_add_ scatter_
     scatter_add_ normal_ uniform_ random_ bernoulli_ abs_ floor_ ceil_ round_ requires_grad_
     relu_ fill_ zero_ copy_ clamp_ exp_ log_ zero_ fill_diagonal_ exponential_ unflatten
-    is_floating_point element_size nelement median nonzero erf atan2 addmm diff""".split()
+    is_floating_point element_size nelement median nonzero erf atan2 addmm diff unfold where
+    stride ndimension is_complex pin_memory share_memory_ sum_to_size split_with_sizes frac_
+    asinh logit xlogy_ hypot_ cross rot90 histc""".split()
 NAMES = 'long float double int half bool device'.split()
 
 

@@ -9,8 +9,8 @@ import math
 
 from .. import backend
 from ..autograd import Function
-from ..tensor import make
-from .math import MaskedGrad, _binary, clip, div, pow, sqrt
+from ..tensor import Tensor, make
+from .math import MaskedGrad, _binary, clip, div, lift, maximum, pow, sqrt, where
 
 
 class Elementwise(Function):
@@ -47,6 +47,9 @@ _SLOPES = {   # name: (derivative, whether it is written in terms of the output)
     'sinh': (lambda x: x.cosh(), False),
     'cosh': (lambda x: x.sinh(), False),
     'erf': (lambda x: (-(x * x)).exp() * (2 / math.sqrt(math.pi)), False),
+    'arcsinh': (lambda x: (x * x + 1).rsqrt(), False),
+    'arccosh': (lambda x: (x * x - 1).rsqrt(), False),
+    'arctanh': (lambda x: 1 / (1 - x * x), False),
 }
 
 
@@ -66,6 +69,7 @@ log1p, expm1 = _elementwise('log1p', 'log1p'), _elementwise('expm1', 'expm1')
 log2, log10, exp2 = (_elementwise(n, n) for n in ('log2', 'log10', 'exp2'))
 tan, sinh, cosh = (_elementwise(n, n) for n in ('tan', 'sinh', 'cosh'))
 atan, asin, acos = (_elementwise('arc' + n, 'a' + n) for n in ('tan', 'sin', 'cos'))
+asinh, acosh, atanh = (_elementwise('arc' + n, 'a' + n) for n in ('sinh', 'cosh', 'tanh'))
 erf = _elementwise('erf', 'erf')
 
 
@@ -143,6 +147,56 @@ def reciprocal(input):
 def rsqrt(input):
     """1 / sqrt(input), elementwise."""
     return reciprocal(sqrt(input))
+
+
+def frac(input):
+    """The fractional part input - trunc(input), elementwise (sign kept); gradient 1."""
+    return input - trunc(input)
+
+
+def sgn(input):
+    """The sign of each element (sign, for real tensors)."""
+    return sign(input)
+
+
+def signbit(input):
+    """True where the sign bit is set (negative numbers and -0.0): a bool tensor."""
+    return make(input._xp().signbit(input.array))
+
+
+def deg2rad(input):
+    """Degrees to radians, elementwise."""
+    return input * (math.pi / 180)
+
+
+def rad2deg(input):
+    """Radians to degrees, elementwise."""
+    return input * (180 / math.pi)
+
+
+def logaddexp(input, other):
+    """log(exp(input) + exp(other)), elementwise, without overflow: the larger plus
+    log1p(exp(-|difference|))."""
+    return maximum(input, other) + log1p((-(input - other).abs()).exp())
+
+
+def hypot(input, other):
+    """sqrt(input ** 2 + other ** 2), elementwise."""
+    return sqrt(input * input + other * other)
+
+
+def logit(input, eps=None):
+    """log(p / (1 - p)), elementwise, p = input clamped to [eps, 1 - eps] when eps is given."""
+    p = input if eps is None else clip(input, eps, 1 - eps)
+    return (p / (1 - p)).log()
+
+
+def xlogy(input, other):
+    """input * log(other), elementwise with broadcasting, and 0 where input is 0 (even where
+    other is 0: log reads 1 there, so no NaN reaches the value or the gradients)."""
+    a = input if isinstance(input, Tensor) else lift(input, other)
+    b = lift(other, a)
+    return a * where(a == 0, 1.0, b).log()
 
 
 def clamp_min(input, min):

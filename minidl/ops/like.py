@@ -5,6 +5,8 @@ that ``nn.init``-style code uses (``w.normal_(0, 0.02)``, ``b.uniform_(-k, k)``)
 The fills are ``copy_`` of fresh random values, so they follow copy_'s rules: refused on a leaf
 that requires grad outside ``no_grad``, and they bump the version counter.
 """
+import math
+
 from .. import backend, creation
 from ..tensor import as_array, check_dtype, make
 from .inplace import copy_
@@ -65,6 +67,38 @@ def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
     array = as_array(data, check_dtype(dtype or self.dtype), _device(self, device))
     out = make(array)
     return out.requires_grad_() if requires_grad else out
+
+
+def bernoulli(input, p=None):
+    """1 with probability input (or ``p``), else 0, elementwise: input's shape and dtype."""
+    probability = input if p is None else p
+    return (rand_like(input, dtype=backend.float32 if input.dtype.kind != 'f' else None)
+            < probability).to(dtype=input.dtype)
+
+
+def multinomial(input, num_samples, replacement=False):
+    """``num_samples`` category indices drawn from each row of the (unnormalised,
+    non-negative) weights input (C,) or (N, C): int64, (num_samples,) or (N, num_samples).
+    Without replacement, by the Gumbel top-k trick: the k largest of log(w) + Gumbel noise are
+    k draws without replacement."""
+    rows = input.reshape(1, -1) if input.ndim == 1 else input
+    if not replacement and num_samples > rows.shape[1]:
+        raise RuntimeError(f"multinomial: cannot draw {num_samples} samples without replacement "
+                           f"from {rows.shape[1]} categories")
+    weights = rows.detach().to(dtype=backend.float64)
+    if replacement:
+        cdf = weights.cumsum(1) / weights.sum(1, keepdim=True)
+        draws = rand_like(cdf[:, :1].expand(rows.shape[0], num_samples))
+        picked = (draws.unsqueeze(-1) >= cdf.unsqueeze(1)).sum(-1)   # inverse of the CDF
+        picked = picked.clamp_max(rows.shape[1] - 1).long()
+    else:
+        if weights.device == 'cpu' and int((weights > 0).sum(1).min().item()) < num_samples:
+            raise RuntimeError(f"multinomial: a row has fewer than {num_samples} categories of "
+                               "nonzero weight to draw without replacement")
+        gumbel = -(-rand_like(weights).clamp_min(1e-300).log()).log()
+        scores = weights.clamp_min(1e-300).log().masked_fill(weights == 0, -math.inf)
+        picked = (scores + gumbel).topk(num_samples, dim=1).indices
+    return picked.reshape(-1) if input.ndim == 1 else picked
 
 
 # ---------------------------------------------------------------- in-place random fills

@@ -14,6 +14,7 @@ from ..tensor import Tensor, make
 from .math import matmul, where
 from .placement import on_input_device
 from .reduce import amax, amin, normalize_dims, numpy_names
+from .shape import cat
 
 
 def _check_ndim(where_, name, t, ndim):
@@ -84,6 +85,21 @@ def tensordot(a, b, dims=2):
     summed = set(term_a[i % a.ndim] for i in dims_a)
     output = [c for c in term_a + term_b if c not in summed]
     return einsum(f"{''.join(term_a)},{''.join(term_b)}->{''.join(output)}", a, b)
+
+
+@numpy_names
+def cross(input, other, dim=None):
+    """The cross product of 3-vectors along ``dim`` (the first dimension of size 3 when dim is
+    None), broadcasting: a x b = (a1 b2 - a2 b1, a2 b0 - a0 b2, a0 b1 - a1 b0)."""
+    if dim is None:
+        dim = next((d for d, n in enumerate(input.shape) if n == 3), None)
+    axis = normalize_dims(dim, input.ndim)[0] if dim is not None else None
+    if axis is None or input.shape[axis] != 3 or other.shape[axis] != 3:
+        raise RuntimeError(f"cross: input {tuple(input.shape)} and other {tuple(other.shape)} "
+                           f"need size 3 along dim {dim}")
+    a, b = input.unbind(axis), other.unbind(axis)
+    return cat([(a[(i + 1) % 3] * b[(i + 2) % 3] - a[(i + 2) % 3] * b[(i + 1) % 3])
+                .unsqueeze(axis) for i in range(3)], axis)
 
 
 # ---------------------------------------------------------------- einsum

@@ -8,7 +8,7 @@ from . import (activation, compare, cumulative, elementwise, index, inplace, lik
                rearrange, sort)
 from .math import (Abs, Cast, Clone, Neg, ToDevice, abs, add, add_operator, clip, cos, div, exp,
                    log, matmul, maximum, minimum, mul, neg, pow, sigmoid, sin, sqrt, sub,
-                   sub_operator, tanh)
+                   sub_operator, tanh, where)
 from .reduce import (amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var)
 from .shape import (T, broadcast_to, expand, flatten, getitem, mT, permute, reshape, split,
                     squeeze, sum_to, transpose, unsqueeze)
@@ -80,6 +80,22 @@ def div_(self, other, *, rounding_mode=None):
                            reads_target=False)
 
 
+def stride(self, dim=None):
+    """The step in elements between neighbours along each dimension (or along ``dim``)."""
+    steps = tuple(s // self.dtype.itemsize for s in self.array.strides)
+    return steps if dim is None else steps[dim]
+
+
+def where_method(self, condition, other):
+    """x.where(condition, other): x where condition holds, else other (torch.where's order)."""
+    return where(condition, self, other)
+
+
+def _unchanged(self, *args, **kwargs):
+    """This tensor itself: memory pinning and sharing between processes need no action here."""
+    return self
+
+
 def _reflected(op):
     return lambda a, b: op(b, a)
 
@@ -124,6 +140,12 @@ _METHODS = dict(
     int=_cast_method(backend.int32, 'int'), bool=_cast_method(backend.bool_, 'bool'),
     type=lambda self, dtype: to(self, dtype=dtype), clone=clone,
     is_floating_point=is_floating_point, element_size=element_size, nelement=numel,
+    ndimension=lambda self: self.ndim, stride=stride, is_complex=lambda self: False,
+    where=where_method, pin_memory=_unchanged, share_memory_=_unchanged,
+    sum_to_size=lambda self, *size: sum_to(self, size[0] if len(size) == 1 and isinstance(
+        size[0], (tuple, list)) else size),
+    split_with_sizes=lambda self, split_sizes, dim=0: split(self, list(split_sizes), dim),
+    unfold=rearrange.windows,
     # in place (inplace.py)
     __setitem__=inplace.setitem,
     add_=inplace.with_alpha(inplace.arithmetic_('add', add)),
@@ -141,38 +163,40 @@ _METHODS = dict(
 _SAME_NAMES = {
     activation: 'relu softmax log_softmax',
     elementwise: 'floor_divide remainder fmod addcmul addcdiv lerp clamp_min clamp_max log1p '
-                 'expm1 log2 log10 exp2 tan atan asin acos atan2 sinh cosh erf floor ceil round '
-                 'trunc sign square rsqrt reciprocal nan_to_num',
+                 'expm1 log2 log10 exp2 tan atan asin acos atan2 sinh cosh asinh acosh atanh '
+                 'erf floor ceil round trunc frac sign sgn signbit square rsqrt reciprocal '
+                 'nan_to_num logaddexp hypot logit xlogy deg2rad rad2deg',
     compare: 'eq ne lt le gt ge not_equal less less_equal greater greater_equal equal isclose '
              'allclose isnan isinf isfinite isposinf isneginf logical_and logical_or '
              'logical_xor logical_not bitwise_xor any all count_nonzero',
     cumulative: 'prod cumsum cumprod',
-    sort: 'sort argsort msort topk kthvalue median unique bincount',
+    sort: 'sort argsort msort topk kthvalue median unique bincount histc',
     index: 'gather scatter scatter_add index_select index_add index_fill index_copy '
            'masked_fill masked_select nonzero argwhere',
-    linalg: 'mm bmm mv dot outer addmm diagonal diag trace tril triu norm',
+    linalg: 'mm bmm mv dot outer addmm cross diagonal diag trace tril triu norm',
     rearrange: 'flip fliplr flipud roll repeat tile repeat_interleave chunk unbind narrow '
                'select movedim swapaxes unflatten expand_as view_as reshape_as type_as '
-               'contiguous is_contiguous diff',
+               'contiguous is_contiguous diff rot90',
     like: 'new_zeros new_ones new_full new_empty new_tensor normal_ uniform_ bernoulli_ '
-          'random_ exponential_',
+          'random_ exponential_ bernoulli multinomial',
 }
 for module, names in _SAME_NAMES.items():
     _METHODS.update({name: getattr(module, name) for name in names.split()})
 
 _ALIASES = dict(subtract='sub', multiply='mul', divide='div', true_divide='div',
                 negative='neg', absolute='abs', arctan='atan', arcsin='asin', arccos='acos',
-                arctan2='atan2',
+                arctan2='atan2', arcsinh='asinh', arccosh='acosh', arctanh='atanh',
                 fix='trunc', ger='outer', moveaxis='movedim', swapdims='swapaxes')
 _METHODS.update({alias: _METHODS[name] for alias, name in _ALIASES.items()})
 
 # In-place forms x.name_(...): the op computes the new values, and its backward may read its
 # input, the tensor about to be overwritten: then a copy is kept (READS_INPUT). The others read
 # only their output, a mask, or nothing, and need no copy.
-_READS_INPUT = 'abs log sin cos log1p log2 log10 square reciprocal remainder fmod atan2 erf'
-_READS_NOTHING = ('floor ceil round trunc sign expm1 exp2 tan rsqrt clamp_min clamp_max '
-                  'nan_to_num floor_divide addcmul addcdiv lerp masked_fill scatter scatter_add '
-                  'index_add index_fill index_copy')
+_READS_INPUT = ('abs log sin cos log1p log2 log10 square reciprocal remainder fmod atan2 erf '
+                'asinh acosh atanh logit hypot xlogy')
+_READS_NOTHING = ('floor ceil round trunc frac sign sgn expm1 exp2 tan rsqrt clamp_min '
+                  'clamp_max deg2rad rad2deg nan_to_num floor_divide addcmul addcdiv lerp '
+                  'masked_fill scatter scatter_add index_add index_fill index_copy')
 _METHODS.update({name + '_': _in_place(_METHODS[name]) for name in _READS_INPUT.split()})
 _METHODS.update({name + '_': _in_place(_METHODS[name], reads_target=False)
                  for name in _READS_NOTHING.split()})

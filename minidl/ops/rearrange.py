@@ -8,8 +8,8 @@ in the backward pass; ``narrow`` and ``unbind`` are slices, views sharing the in
 """
 from .. import backend
 from ..autograd import Function
-from .reduce import normalize_dims, numpy_names
 from .placement import on_input_device
+from .reduce import normalize_dims, numpy_names
 from .shape import cat, reshape, split, transpose
 
 
@@ -258,3 +258,48 @@ def diff(input, n=1, dim=-1):
         input = narrow(input, axis, 1, size - 1) - narrow(input, axis, 0, size - 1) \
             if size else input
     return input
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    """input rotated by k quarter turns in the plane of ``dims``, from the first dimension
+    towards the second (a copy)."""
+    d0, d1 = _dims(dims, input.ndim)
+    if d0 == d1:
+        raise ValueError(f"rot90: dims must be two different dimensions, got {dims}")
+    k %= 4
+    if k == 0:
+        return input.clone()
+    if k == 2:
+        return flip(input, (d0, d1))
+    # one turn: transpose, then reverse what was the first dimension; three: the other way
+    turned = transpose(input, d0, d1)
+    return flip(turned, d0 if k == 1 else d1)
+
+
+@on_input_device
+def windows(input, dimension, size, step):
+    """Tensor.unfold: every slice of ``size`` elements along ``dimension``, ``step`` apart, as
+    a new last dimension (dimension's length becomes the number of windows). A copy, where
+    PyTorch gives a view. Differentiable (windows that overlap add up their gradients)."""
+    axis = normalize_dims(dimension, input.ndim)[0] if input.ndim else 0
+    length = input.shape[axis] if input.ndim else 1
+    if size > length or size < 0 or step <= 0:
+        raise RuntimeError(f"unfold: size ({size}) must be at most dimension {dimension}'s "
+                           f"length ({length}) and step ({step}) positive")
+    xp = input._xp()
+    starts = xp.arange(0, length - size + 1, step)
+    index = (starts[:, None] + xp.arange(size)[None, :]).reshape(-1)
+    picked = input[(slice(None),) * axis + (index,)]
+    shape = input.shape[:axis] + (len(starts), size) + input.shape[axis + 1:]
+    return movedim(picked.reshape(shape), axis + 1, -1)
+
+
+def broadcast_tensors(*tensors):
+    """The tensors broadcast to one shape (views), as NumPy's broadcasting rules give."""
+    shape = backend.broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(t.broadcast_to(shape) for t in tensors)
+
+
+def broadcast_shapes(*shapes):
+    """The shape that tensors of ``shapes`` broadcast to."""
+    return backend.broadcast_shapes(*shapes)

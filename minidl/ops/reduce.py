@@ -214,3 +214,15 @@ def numpy_names(reduction):
 
 sum, mean, var, std, max, min, amax, amin, logsumexp, argmax, argmin = (numpy_names(f) for f in (
     sum, mean, var, std, max, min, amax, amin, logsumexp, argmax, argmin))
+
+
+@numpy_names
+def std_mean(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    """(std, mean) over ``dim``, as torch.std_mean."""
+    return std(x, dim, unbiased, keepdim, correction), mean(x, dim, keepdim)
+
+
+@numpy_names
+def var_mean(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    """(var, mean) over ``dim``, as torch.var_mean."""
+    return var(x, dim, unbiased, keepdim, correction), mean(x, dim, keepdim)

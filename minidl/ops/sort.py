@@ -180,3 +180,17 @@ def bincount(input, weights=None, minlength=0):
     counts = xp.bincount(input.array, None if weights is None else weights.array,
                          minlength=minlength)
     return make(counts if weights is not None else counts.astype(backend.int64))
+
+
+@on_input_device
+def histc(input, bins=100, min=0, max=0):
+    """A histogram of the values in ``bins`` equal bins over [min, max] (over the data's own
+    range when min == max), values outside ignored: a tensor of input's dtype."""
+    xp = input._xp()
+    low, high = float(min), float(max)
+    if low == high and input.numel():
+        low, high = float(input.array.min()), float(input.array.max())
+    if low == high:
+        low, high = low - 1, high + 1          # as PyTorch: a range of width 2 around the value
+    counts, _ = xp.histogram(input.array, bins=bins, range=(low, high))
+    return make(counts.astype(input.dtype))
