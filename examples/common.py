@@ -1,6 +1,8 @@
-"""What digits.py and mnist1d.py share: the command line, the training run and the report."""
+"""What digits.py and mnist1d.py share: the command line, the training run, the report and
+the pictures."""
 import argparse
 import importlib.util
+import os
 import time
 
 import numpy as np
@@ -13,7 +15,7 @@ from minidl.train import evaluate, fit, predict
 
 def parse_args(argv, description, epochs, batch_size, lr):
     """The examples' options: --epochs --batch-size --lr --seed --device --threads --save
-    --export --quiet."""
+    --export --plot --quiet."""
     parser = argparse.ArgumentParser(description=description,
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--epochs', type=int, default=epochs, help='passes over the training set')
@@ -30,6 +32,10 @@ def parse_args(argv, description, epochs, batch_size, lr):
     parser.add_argument('--save', metavar='PATH', help='save the trained weights (.npz)')
     parser.add_argument('--export', metavar='PATH',
                         help="write the trained model as ONNX (needs pip install -e '.[onnx]')")
+    parser.add_argument('--plot', metavar='DIR',
+                        help='write training curves, filters, feature maps and the confusion '
+                             'matrix as PNGs to DIR, and watch the test set while training '
+                             '(needs matplotlib: pip install -e .[plot])')
     parser.add_argument('--quiet', action='store_true', help='print only the last line')
     args = parser.parse_args(argv)
     if args.export and importlib.util.find_spec('onnx') is None:    # say so before training
@@ -38,6 +44,11 @@ def parse_args(argv, description, epochs, batch_size, lr):
         mdl.backend.module_for(args.device)       # a usable device, or say why not
     except (RuntimeError, ValueError) as exc:
         parser.error(f'--device {args.device}: {exc}')
+    if args.plot:
+        try:
+            import matplotlib  # noqa: F401  (checked now, before any training)
+        except ImportError:
+            parser.error('--plot needs matplotlib, which is not installed: pip install -e .[plot]')
     return args
 
 
@@ -59,7 +70,7 @@ def format_confusion(counts):
 def train_and_report(args, build_model, data, input_shape, weight_decay, label_smoothing=0.0):
     """Seed, build, train with AdamW and a one-cycle schedule, evaluate and print the report;
     the last line printed is ``test accuracy: 0.xxxx``. Returns accuracy, history, confusion
-    matrix and wall time."""
+    matrix, wall time and the paths of the pictures written (with --plot)."""
     say = (lambda *a, **k: None) if args.quiet else print
     device = mdl.backend.canonical_device(args.device)
     start = time.perf_counter()
@@ -76,8 +87,10 @@ def train_and_report(args, build_model, data, input_shape, weight_decay, label_s
     optimizer = optim.AdamW(model.parameters(), lr=args.lr, weight_decay=weight_decay)
     scheduler = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, epochs=args.epochs,
                                               steps_per_epoch=len(train_loader))
+    # with --plot the test set is watched each epoch for the curves (eval mode: it changes nothing)
     history = fit(model, train_loader, nn.CrossEntropyLoss(label_smoothing=label_smoothing),
-                  optimizer, args.epochs, scheduler=scheduler, progress=not args.quiet)
+                  optimizer, args.epochs, val_data=test_loader if args.plot else None,
+                  scheduler=scheduler, progress=not args.quiet)
     result = evaluate(model, test_loader)
     predicted = predict(model, test_loader).argmax(1).cpu().numpy()
     counts = confusion_matrix(predicted, test.tensors[1].cpu().numpy())
@@ -96,5 +109,25 @@ def train_and_report(args, build_model, data, input_shape, weight_decay, label_s
         dims = ', '.join(map(str, input_shape))
         say(f"ONNX model written to {args.export}: input 'input' (batch, {dims}), output "
             "'output' (batch, 10)")
+    plots = write_plots(args.plot, model, history, test, predicted) if args.plot else []
+    if plots:
+        say(f"pictures written: {', '.join(plots)}")
     print(f"test accuracy: {result['accuracy']:.4f}")
-    return dict(accuracy=result['accuracy'], history=history, confusion=counts, seconds=elapsed)
+    return dict(accuracy=result['accuracy'], history=history, confusion=counts, seconds=elapsed,
+                plots=plots)
+
+
+def write_plots(directory, model, history, test, predicted):
+    """Draw the run with minidl.plot into ``directory``: curves.png (loss, accuracy, learning
+    rate), filters.png (the first conv layer), feature_maps.png (the first test sample through
+    every conv and pool layer) and confusion.png (the test set). Returns the paths."""
+    from minidl import plot
+    os.makedirs(directory, exist_ok=True)
+    paths = [os.path.join(directory, name) for name in
+             ('curves.png', 'filters.png', 'feature_maps.png', 'confusion.png')]
+    x, y = test.tensors
+    plot.plot_history(history, paths[0])
+    plot.plot_filters(model, paths[1])
+    plot.plot_feature_maps(model, x[0], paths[2])
+    plot.plot_confusion_matrix(y.cpu().numpy(), predicted, paths[3])
+    return paths

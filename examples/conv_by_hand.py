@@ -193,43 +193,6 @@ def as_layers(x, w, device):
             'multiply_adds': counts}
 
 
-# ---------------------------------------------------------------- 4. the picture
-def plot(path, copies, total, a, b):
-    """Save the translate-and-scale picture: each scaled, shifted copy of b above their sum."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-
-    rows, n, m = len(copies) + 1, len(a), len(b)
-    k = np.arange(len(total))
-    fig, axes = plt.subplots(rows, 1, figsize=(6.4, 1.9 * rows), sharex=True, sharey=True)
-    for i, ax in enumerate(axes):
-        if i < n:      # a copy: b translated by i (grey, shaded span), then scaled by a[i]
-            values, color = copies[i], 'tab:blue'
-            label = f"a[{i}] = {a[i]:g} times b shifted by {i}"
-            ax.axvspan(i - 0.3, i + m - 0.7, color='tab:blue', alpha=0.08)
-            ax.plot(np.arange(i, i + m), b, 'o', mfc='none', mec='0.6', ms=8,
-                    label=f"b shifted by {i}")
-            ax.legend(loc='upper right', fontsize=8, frameon=False)
-        else:
-            values, color, label = total, 'tab:red', "sum of the copies = a * b"
-        ax.stem(k, values, linefmt=color, markerfmt='o', basefmt='k-')
-        ax.set_title(f"{'+ ' if 0 < i < n else '= ' if i == n else ''}{label}:  {show(values)}",
-                     fontsize=10, loc='left')
-        for x, v in zip(k, values):
-            ax.annotate(f"{v + 0:g}", (x, v), textcoords='offset points',
-                        xytext=(7, 3 if v >= 0 else -11), fontsize=9)
-        ax.grid(alpha=0.3)
-    everything = np.concatenate([np.ravel(copies), total, b])
-    axes[0].set_ylim(min(-1.0, everything.min()) - 1.2, max(1.0, everything.max()) + 1.2)
-    axes[-1].set_xticks(k)
-    axes[-1].set_xlabel("output index k")
-    fig.suptitle(f"Convolution as translate and scale: a = {show(a)}, b = {show(b)}")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
 # ---------------------------------------------------------------- main
 def main(argv=None):
     """Run the walk-through; returns the computed values (NumPy arrays) in a dict."""
@@ -249,7 +212,8 @@ def main(argv=None):
     results.update(two_dimensions(args.device))
     results.update(as_layers(X_2D, W_2D, args.device))
     if args.plot:
-        plot(args.plot, results['copies_1d'], results['sum_1d'], results['a'], results['b'])
+        from minidl.plot import plot_translate_and_scale
+        plot_translate_and_scale(results['a'], results['b'], args.plot)
         print(f"Saved the translate-and-scale picture to {args.plot}")
         results['plot'] = args.plot
     return results

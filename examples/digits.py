@@ -7,6 +7,7 @@ confusion matrix and the wall time. The last line reads ``test accuracy: 0.xxxx`
 
     python examples/digits.py                     # defaults: 12 epochs, AdamW, one-cycle schedule
     python examples/digits.py --epochs 3 --quiet --save digits.npz
+    python examples/digits.py --plot figures      # also draw curves, filters, maps, confusion
 
 The recipe: batch norm after each convolution, AdamW (weight decay 1e-4), a one-cycle
 learning-rate schedule peaking at 0.02, batch 64 and label smoothing 0.1 (without it the mean
@@ -26,12 +27,14 @@ import minidl as mdl  # noqa: E402
 from minidl import nn  # noqa: E402
 
 
-def build_model():
-    """The notes' conv -> pool -> conv -> pool -> fully connected network, with batch norm."""
+def build_model(channels=16):
+    """The notes' conv -> pool -> conv -> pool -> fully connected network, with batch norm:
+    ``channels`` filters in the first convolution, twice as many in the second."""
+    c = channels
     return nn.Sequential([
-        nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Dense(32 * 2 * 2, 10),
+        nn.Conv2d(1, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(c, 2 * c, 3, padding=1), nn.BatchNorm2d(2 * c), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Dense(2 * c * 2 * 2, 10),
     ])
 
 

@@ -11,6 +11,7 @@ Who imports NumPy by name: this module, and modules that work on the host only b
 and malloc; ``gradcheck``: float64
 finite differences summed on the host). Everything else asks this module.
 """
+import contextlib
 import os
 
 import numpy
@@ -389,8 +390,29 @@ def get_rng_state():
 
 
 def set_rng_state(state):
-    """Restore a state returned by get_rng_state() (a CPU-only state of minidl 0.1 too)."""
+    """Restore a state returned by get_rng_state() (a CPU-only state of minidl 0.1 too). The
+    state of a GPU this machine does not have is ignored (a checkpoint moves between
+    machines)."""
     if 'bit_generator' in state:
         state = {'cpu': state}
     for device, device_state in state.items():
-        generator(device).set_state(device_state)
+        if device == 'cpu' or int(device[5:]) < cuda_device_count():
+            generator(device).set_state(device_state)
+
+
+@contextlib.contextmanager
+def fork_rng():
+    """Save every device's generator (and the seed of those not made yet) and restore them
+    after the block, whatever it seeded or drew (PyTorch's ``torch.random.fork_rng``): the
+    scikit-learn estimators train under it with their own random_state."""
+    global _seed
+    seed, generators = _seed, dict(_generators)
+    states = {device: gen.get_state() for device, gen in generators.items()}
+    try:
+        yield
+    finally:
+        _seed = seed
+        _generators.clear()
+        _generators.update(generators)
+        for device, gen in generators.items():
+            gen.set_state(states[device])

@@ -70,3 +70,38 @@ def test_examples_reach_the_same_accuracy_on_the_cupy_double(script, epochs):
     assert on_double.returncode == 0, on_double.stderr[-2000:]
     assert on_double.stdout.strip().startswith('test accuracy: 0.')
     assert on_double.stdout.strip() == on_cpu.stdout.strip()
+
+
+def test_digits_plot_writes_the_four_pictures(tmp_path):
+    pytest.importorskip('matplotlib', reason='matplotlib not installed (pip install -e .[plot])')
+    from tests.test_plot import check_png
+    result = _example('digits.py')['main'](['--epochs', '2', '--quiet', '--plot', str(tmp_path)])
+    sizes = {'curves.png': (1200, 320), 'filters.png': (400, 350),
+             'feature_maps.png': (1040, 605), 'confusion.png': (630, 590)}
+    assert [os.path.basename(p) for p in result['plots']] == list(sizes)
+    for name, (width, height) in sizes.items():
+        check_png(tmp_path / name, width, height)
+    assert len(result['history']['val_accuracy']) == 2       # the test set, watched per epoch
+    assert result['accuracy'] >= 0.9
+
+
+def test_digits_plot_without_matplotlib_says_how_to_install(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, 'matplotlib', None)     # makes `import matplotlib` fail
+    with pytest.raises(SystemExit) as exc:
+        _example('digits.py')['main'](['--plot', str(tmp_path / 'figures')])
+    assert exc.value.code == 2 and 'pip install -e .[plot]' in capsys.readouterr().err
+    assert not (tmp_path / 'figures').exists()
+
+
+def test_sklearn_digits_grid_search_in_two_processes():
+    # a fresh process, as from the command line: loky's workers outlive a GridSearchCV and are
+    # reused, and workers started by an earlier test would not see examples/ on sys.path
+    done = subprocess.run([sys.executable, os.path.join(ROOT, 'examples', 'sklearn_digits.py'),
+                           '--lr', '0.003', '0.03', '--channels', '4', '--epochs', '3', '--cv',
+                           '2', '--jobs', '2'], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.strip().splitlines()
+    assert len([line for line in lines if ' +- ' in line]) == 2           # the grid's rows
+    assert any(line.startswith("best parameters: {'lr': 0.0") and
+               "'module__channels': 4}" in line for line in lines)
+    assert lines[-1].startswith('test accuracy: 0.') and float(lines[-1].split()[-1]) >= 0.9

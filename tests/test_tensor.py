@@ -84,6 +84,24 @@ def test_rng_state_round_trip():
     np.testing.assert_array_equal(to_numpy(a), to_numpy(mdl.randn(4)))
 
 
+def test_fork_rng_leaves_the_generators_as_they_were(device):
+    mdl.manual_seed(5)
+    expected = to_numpy(mdl.randn(4, device=device))
+    mdl.manual_seed(5)                       # no generator made yet: the seed must come back
+    with mdl.backend.fork_rng():
+        mdl.manual_seed(1)
+        inside = to_numpy(mdl.randn(4, device=device))
+    np.testing.assert_array_equal(to_numpy(mdl.randn(4, device=device)), expected)
+    assert not np.array_equal(inside, expected)
+    state = mdl.get_rng_state()              # a generator that has drawn keeps its place
+    with mdl.backend.fork_rng():
+        mdl.randn(7, device=device)
+        mdl.set_rng_state({'cpu': state['cpu']})
+    after = to_numpy(mdl.randn(4, device=device))
+    mdl.set_rng_state(state)
+    np.testing.assert_array_equal(to_numpy(mdl.randn(4, device=device)), after)
+
+
 def test_conversions(device):
     x = mdl.tensor([[1.5, 2.0]], device=device)
     assert x.tolist() == [[1.5, 2.0]]

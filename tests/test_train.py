@@ -57,6 +57,30 @@ def test_fit_learns_separable_problem(device):
     assert model.training
 
 
+def test_history_records_every_steps_learning_rate_and_extends():
+    mdl.manual_seed(0)
+    model = _mlp()
+    x, y = _blobs(120)
+    batches = [(mdl.tensor(x[i:i + 40]), mdl.tensor(y[i:i + 40])) for i in range(0, 120, 40)]
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    cycle = optim.lr_scheduler.OneCycleLR(opt, max_lr=0.1, total_steps=6)
+    twin = optim.SGD([nn.Parameter(mdl.zeros(1))], lr=0.1)     # replays the schedule alone
+    twin_cycle = optim.lr_scheduler.OneCycleLR(twin, max_lr=0.1, total_steps=6)
+    expected = []
+    for _ in range(6):
+        expected.append(twin.param_groups[0]['lr'])
+        twin.step()
+        twin_cycle.step()
+    history = fit(model, batches, nn.CrossEntropyLoss(), opt, epochs=1, scheduler=cycle,
+                  progress=False)
+    assert history.step_lr == expected[:3] and history['lr'] == [expected[0]]
+    later = fit(model, batches, nn.CrossEntropyLoss(), opt, epochs=2, start_epoch=1,
+                scheduler=cycle, progress=False)
+    history.extend(later)
+    assert history.epoch == [0, 1] and history.step_lr == expected
+    assert history['lr'] == [expected[0], expected[3]] and len(history['loss']) == 2
+
+
 def test_fit_accepts_plain_iterables_and_schedulers():
     mdl.manual_seed(0)
     model = _mlp()
@@ -204,12 +228,12 @@ def test_model_checkpoint_saves_best_and_loads(tmp_path):
     assert {'ep1.npz', 'ep2.npz'} <= set(os.listdir(tmp_path))
 
 
-def _run(tmp_path, epochs, loader_seed, schedule, stop_at=None, resume=False):
+def _run(tmp_path, epochs, loader_seed, schedule, stop_at=None, device='cpu'):
     """Train the dropout MLP; with stop_at, save a checkpoint after that many epochs and continue
     in freshly built objects. Returns (per-epoch losses, final weights)."""
     def build():
-        model = _mlp(dropout=0.3)
-        train, val = _loaders(seed=loader_seed)
+        model = _mlp(device, dropout=0.3)
+        train, val = _loaders(device, seed=loader_seed)
         opt = optim.Adam(model.parameters(), lr=0.01)
         if schedule == 'onecycle':
             sched = optim.lr_scheduler.OneCycleLR(opt, max_lr=0.05, epochs=epochs,
@@ -238,9 +262,9 @@ def _run(tmp_path, epochs, loader_seed, schedule, stop_at=None, resume=False):
 
 
 @pytest.mark.parametrize('loader_seed,schedule', [(None, 'step'), (7, 'onecycle')])
-def test_resume_equals_uninterrupted_run_exactly(tmp_path, loader_seed, schedule):
-    full, w_full = _run(tmp_path, 5, loader_seed, schedule)
-    resumed, w_resumed = _run(tmp_path, 5, loader_seed, schedule, stop_at=2)
+def test_resume_equals_uninterrupted_run_exactly(tmp_path, loader_seed, schedule, device):
+    full, w_full = _run(tmp_path, 5, loader_seed, schedule, device=device)
+    resumed, w_resumed = _run(tmp_path, 5, loader_seed, schedule, stop_at=2, device=device)
     assert resumed == full                       # bit-for-bit, dropout and shuffling included
     np.testing.assert_array_equal(w_resumed, w_full)
 
@@ -253,3 +277,32 @@ def test_load_checkpoint_rejects_plain_state_dict(tmp_path):
     fresh = _mlp()
     fresh.load_state_dict(mdl.load(tmp_path / 'w.npz'))
     np.testing.assert_array_equal(to_numpy(fresh[2].weight), to_numpy(model[2].weight))
+
+
+@pytest.mark.parametrize('save_on, load_on', [('cpu', 'cuda'), ('cuda', 'cpu')])
+def test_a_checkpoint_moves_between_devices(tmp_path, save_on, load_on):
+    if not mdl.cuda.is_available():
+        pytest.skip('no CUDA device (or CuPy double: pytest --fake-cuda)')
+    mdl.manual_seed(0)
+    model = nn.Sequential([nn.Dense(2, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dense(8, 3)])
+    model.to(save_on)
+    train, _ = _loaders(save_on)
+    opt = optim.Adam(model.parameters(), lr=0.01)
+    fit(model, train, nn.CrossEntropyLoss(), opt, epochs=2, progress=False)
+    save_checkpoint(tmp_path / 'ckpt.npz', model, opt, epoch=2)
+    model.eval()
+    x = mdl.randn(5, 2)
+    expected = to_numpy(model(x.to(save_on)))
+
+    moved = nn.Sequential([nn.Dense(2, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Dense(8, 3)])
+    moved.to(load_on)
+    moved_opt = optim.Adam(moved.parameters(), lr=0.01)
+    assert load_checkpoint(tmp_path / 'ckpt.npz', moved, moved_opt) == 2
+    moved.eval()
+    np.testing.assert_array_equal(to_numpy(moved(x.to(load_on))), expected)
+    for name, buffer in moved.named_buffers():
+        assert buffer.device == mdl.backend.canonical_device(load_on), name
+    for state in moved_opt.state.values():
+        for value in state.values():
+            if hasattr(value, 'shape'):
+                assert mdl.backend.device_of(value) == mdl.backend.canonical_device(load_on)

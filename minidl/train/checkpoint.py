@@ -5,8 +5,9 @@
     start = load_checkpoint('ckpt.npz', model, opt, sched, loader=train_loader)
     fit(model, train_loader, loss_fn, opt, epochs=10, scheduler=sched, start_epoch=start)
 
-Resuming continues exactly: the file carries minidl's CPU random state (shuffling, dropout) and
-the loader's own generator (when it was built with ``seed``).
+Resuming continues exactly: the file carries the random state of every device (shuffling on the
+CPU, dropout on the model's device) and the loader's own generator (when it was built with
+``seed``). A checkpoint loads onto any device: ``device=`` (default: the model's).
 """
 from .. import backend
 from .. import io
@@ -54,8 +55,8 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None, loader=None, de
     number of epochs completed (the ``start_epoch`` to resume from).
 
     Tensors are loaded onto ``device`` (default: the model's device). The model's load is
-    strict (missing, unexpected or mis-shaped keys are errors). The CPU random state is restored
-    unless ``restore_rng=False``. Objects passed as None are left alone.
+    strict (missing, unexpected or mis-shaped keys are errors). The random state of every device
+    is restored unless ``restore_rng=False``. Objects passed as None are left alone.
     """
     checkpoint = io.load(path, device=device or _model_device(model) or 'cpu')
     if not isinstance(checkpoint, dict) or 'model' not in checkpoint or 'epoch' not in checkpoint:

@@ -21,17 +21,27 @@ from .checkpoint import _model_device
 class History(dict):
     """Per-epoch metrics: ``history['loss']``, ``['accuracy']``, ``['val_loss']``,
     ``['val_accuracy']``, ``['lr']`` are lists with one value per epoch run; ``history.epoch``
-    lists the (0-based) epoch numbers."""
+    lists the (0-based) epoch numbers and ``history.step_lr`` the learning rate of every
+    optimizer step (of the first parameter group), for schedules that change it within epochs."""
 
     def __init__(self):
         super().__init__()
         self.epoch = []
+        self.step_lr = []
 
     def append(self, epoch, logs):
         """Record one epoch's metrics."""
         self.epoch.append(epoch)
         for key, value in logs.items():
             self.setdefault(key, []).append(value)
+
+    def extend(self, other):
+        """Append the epochs and steps of a later History ``other`` (e.g. from resumed
+        training)."""
+        self.epoch.extend(other.epoch)
+        self.step_lr.extend(other.step_lr)
+        for key, values in other.items():
+            self.setdefault(key, []).extend(values)
 
 
 # ------------------------------------------------------------------ helpers
@@ -163,7 +173,7 @@ def fit(model, train_data, loss_fn, optimizer, epochs, val_data=None, scheduler=
                 lambda: evaluate(model, val_data, loss_fn, device=device, metrics=metrics))
             logs = _train_epoch(model, train_data, loss_fn, optimizer, scheduler, kind, device,
                                 accuracy, batch_hooks, show, f"Epoch {epoch + 1}/{epochs}",
-                                validate)
+                                validate, history.step_lr)
             if kind == 'plateau':
                 scheduler.step(logs.get('val_loss', logs['loss']))
             elif kind == 'epoch':
@@ -182,9 +192,10 @@ def fit(model, train_data, loss_fn, optimizer, epochs, val_data=None, scheduler=
 
 
 def _train_epoch(model, data, loss_fn, optimizer, scheduler, kind, device, accuracy,
-                 batch_hooks, show, desc, validate):
+                 batch_hooks, show, desc, validate, step_lr):
     """One epoch of training; returns its logs (with the validation metrics when
-    ``validate`` is given, run while the epoch's bar is still open so it shows them too)."""
+    ``validate`` is given, run while the epoch's bar is still open so it shows them too) and
+    appends each step's learning rate to ``step_lr``."""
     totals = _Totals(accuracy)
     bar = None
     if show:
@@ -201,6 +212,7 @@ def _train_epoch(model, data, loss_fn, optimizer, scheduler, kind, device, accur
             loss = loss_fn(out, y)
             loss.backward()
             optimizer.step()
+            step_lr.append(float(optimizer.param_groups[0]['lr']))
             if kind == 'batch':
                 scheduler.step()
             if target is None:   # a lazy model got its parameters at the first call
