@@ -14,7 +14,7 @@ from .shape import cat
 
 
 def _axis(input, dim):
-    return normalize_dims(dim, input.ndim)[0] if input.ndim else 0
+    return normalize_dims(dim, input.ndim)[0]
 
 
 def _accumulating_dtype(input, dtype):

@@ -24,6 +24,8 @@ class Elementwise(Function):
     def forward(self, x):
         if self.name == 'erf':      # NumPy has no erf: the backend takes SciPy's or CuPy's
             return backend.erf(x)
+        if self.name == 'logit':
+            return backend.array_module(x).log(x / (1 - x))
         return getattr(backend.array_module(x), self.name)(x)
 
     def backward(self, gy):
@@ -50,6 +52,7 @@ _SLOPES = {   # name: (derivative, whether it is written in terms of the output)
     'arcsinh': (lambda x: (x * x + 1).rsqrt(), False),
     'arccosh': (lambda x: (x * x - 1).rsqrt(), False),
     'arctanh': (lambda x: 1 / (1 - x * x), False),
+    'logit': (lambda x: 1 / (x * (1 - x)), False),
 }
 
 
@@ -86,7 +89,23 @@ class Atan2(Function):
         return scale * b, -scale * a
 
 
-atan2 = _binary(Atan2, 'atan2')
+def _floating(x):
+    return isinstance(x, backend.FLOAT_TYPES) or isinstance(x, Tensor) and x.dtype.kind == 'f'
+
+
+def _in_float(op):
+    """``op`` of two operands, integer and bool ones taken as float32 when neither is floating
+    (PyTorch's rule for functions that are defined on real numbers only)."""
+    def floating(input, other):
+        if not _floating(input) and not _floating(other):
+            input, other = (x.to(dtype=backend.float32) if isinstance(x, Tensor) else float(x)
+                            for x in (input, other))
+        return op(input, other)
+    floating.__name__, floating.__doc__ = op.__name__, op.__doc__
+    return floating
+
+
+atan2 = _in_float(_binary(Atan2, 'atan2'))
 atan2.__doc__ = "atan2(input, other): the angle of the point (other, input), elementwise."
 
 
@@ -113,6 +132,8 @@ class Step(Function):
 
 def _step(name):
     def op(input):
+        if input.dtype.kind == 'b' and name != 'sign':
+            raise TypeError(f"{name}: not defined for bool tensors (as in PyTorch)")
         if input.dtype.kind in 'bu' or (input.dtype.kind == 'i' and name != 'sign'):
             return input.clone()        # integers are their own floor, ceil... (as PyTorch)
         return Step(name)(input)
@@ -128,7 +149,9 @@ fix = trunc
 def round(input, decimals=0):
     """Round to the nearest integer (ties to even, as PyTorch), or to ``decimals`` places;
     same shape and dtype, gradient zero."""
-    if input.dtype.kind in 'biu':
+    if input.dtype.kind == 'b':
+        raise TypeError("round: not defined for bool tensors (as in PyTorch)")
+    if input.dtype.kind in 'iu':
         return input.clone()
     return Step('round', int(decimals))(input)
 
@@ -150,7 +173,10 @@ def rsqrt(input):
 
 
 def frac(input):
-    """The fractional part input - trunc(input), elementwise (sign kept); gradient 1."""
+    """The fractional part input - trunc(input), elementwise (sign kept); gradient 1. Floating
+    point tensors only, as in PyTorch."""
+    if input.dtype.kind != 'f':
+        raise TypeError(f"frac: needs a floating-point tensor, got dtype {input.dtype}")
     return input - trunc(input)
 
 
@@ -174,23 +200,29 @@ def rad2deg(input):
     return input * (180 / math.pi)
 
 
+@_in_float
 def logaddexp(input, other):
     """log(exp(input) + exp(other)), elementwise, without overflow: the larger plus
     log1p(exp(-|difference|))."""
     return maximum(input, other) + log1p((-(input - other).abs()).exp())
 
 
+@_in_float
 def hypot(input, other):
     """sqrt(input ** 2 + other ** 2), elementwise."""
     return sqrt(input * input + other * other)
 
 
+_logit = _elementwise('logit', 'logit')
+
+
 def logit(input, eps=None):
-    """log(p / (1 - p)), elementwise, p = input clamped to [eps, 1 - eps] when eps is given."""
-    p = input if eps is None else clip(input, eps, 1 - eps)
-    return (p / (1 - p)).log()
+    """log(p / (1 - p)), elementwise, p = input clamped to [eps, 1 - eps] when eps is given;
+    its derivative 1 / (p (1 - p)) (zero outside the clamp)."""
+    return _logit(input if eps is None else clip(input, eps, 1 - eps))
 
 
+@_in_float
 def xlogy(input, other):
     """input * log(other), elementwise with broadcasting, and 0 where input is 0 (even where
     other is 0: log reads 1 there, so no NaN reaches the value or the gradients)."""

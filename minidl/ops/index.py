@@ -51,7 +51,7 @@ def _along(where_, input, dim, index, others=()):
     """``dim`` as an axis and the coordinates of ``index`` in ``input``, after PyTorch's checks:
     index has input's rank and fits inside input (and each of ``others``) along every other
     dimension."""
-    axis = normalize_dims(dim, input.ndim)[0] if input.ndim else 0
+    axis = normalize_dims(dim, input.ndim)[0]
     xp = input._xp()
     array = _index_array(where_, index, input)
     if array.ndim != input.ndim:
@@ -113,7 +113,7 @@ def scatter_add(input, dim, index, src):
 
 def _region(where_, input, dim, index):
     """The axis and the index selecting entries ``index`` (1-D) along ``dim``."""
-    axis = normalize_dims(dim, input.ndim)[0] if input.ndim else 0
+    axis = normalize_dims(dim, input.ndim)[0]
     array = _index_array(where_, index, input).reshape(-1)
     _check_range(where_, array, input.shape[axis] if input.ndim else 1, dim)
     return axis, (slice(None),) * axis + (array,)

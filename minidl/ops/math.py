@@ -331,14 +331,30 @@ mul = _binary(Mul, 'mul')
 _div = _binary(Div, 'div')
 
 
+FLOAT = backend.FLOAT_TYPES
+
+
+def _scaled(input, other, alpha):
+    """alpha * other, in the dtype of the result (PyTorch refuses a float alpha when both
+    operands are integers or bools)."""
+    floating = [isinstance(x, FLOAT) or isinstance(x, Tensor) and x.dtype.kind == 'f'
+                for x in (input, other)]
+    if isinstance(alpha, FLOAT) and not any(floating):
+        raise TypeError(f"alpha must not be a floating point number ({alpha}) for integer or "
+                        "bool operands")
+    if floating[0] and not floating[1] and isinstance(other, Tensor):
+        other = other.to(dtype=input.dtype)
+    return other * alpha
+
+
 def add(input, other, *, alpha=1):
     """input + alpha * other, elementwise with broadcasting (either may be a number)."""
-    return add_operator(input, other if alpha == 1 else other * alpha)
+    return add_operator(input, other if alpha == 1 else _scaled(input, other, alpha))
 
 
 def sub(input, other, *, alpha=1):
     """input - alpha * other, elementwise with broadcasting (either may be a number)."""
-    return sub_operator(input, other if alpha == 1 else other * alpha)
+    return sub_operator(input, other if alpha == 1 else _scaled(input, other, alpha))
 
 
 def div(a, b, *, rounding_mode=None):

@@ -193,7 +193,7 @@ _METHODS.update({alias: _METHODS[name] for alias, name in _ALIASES.items()})
 # input, the tensor about to be overwritten: then a copy is kept (READS_INPUT). The others read
 # only their output, a mask, or nothing, and need no copy.
 _READS_INPUT = ('abs log sin cos log1p log2 log10 square reciprocal remainder fmod atan2 erf '
-                'asinh acosh atanh logit hypot xlogy')
+                'asin acos atan sinh cosh asinh acosh atanh logit hypot xlogy')
 _READS_NOTHING = ('floor ceil round trunc frac sign sgn expm1 exp2 tan rsqrt clamp_min '
                   'clamp_max deg2rad rad2deg nan_to_num floor_divide addcmul addcdiv lerp '
                   'masked_fill scatter scatter_add index_add index_fill index_copy')

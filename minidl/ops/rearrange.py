@@ -281,7 +281,7 @@ def windows(input, dimension, size, step):
     """Tensor.unfold: every slice of ``size`` elements along ``dimension``, ``step`` apart, as
     a new last dimension (dimension's length becomes the number of windows). A copy, where
     PyTorch gives a view. Differentiable (windows that overlap add up their gradients)."""
-    axis = normalize_dims(dimension, input.ndim)[0] if input.ndim else 0
+    axis = normalize_dims(dimension, input.ndim)[0]
     length = input.shape[axis] if input.ndim else 1
     if size > length or size < 0 or step <= 0:
         raise RuntimeError(f"unfold: size ({size}) must be at most dimension {dimension}'s "

@@ -16,7 +16,7 @@ _ValuesIndices = collections.namedtuple('values_indices', ['values', 'indices'])
 
 
 def _axis(input, dim):
-    return normalize_dims(dim, input.ndim)[0] if input.ndim else 0
+    return normalize_dims(dim, input.ndim)[0]
 
 
 def _order(array, axis, descending):
@@ -127,6 +127,8 @@ def median(input, dim=None, keepdim=False):
     """The lower median (the smaller of the two middle values for an even count): of all the
     elements when ``dim`` is None, else a (values, indices) pair along ``dim``. NaN if the
     values hold one. Differentiable in input."""
+    if dim is None and input.numel() == 0 and input.dtype.kind == 'f':
+        return make(input._xp().full((), float('nan'), dtype=input.dtype))   # as PyTorch
     if input.numel() == 0:
         raise RuntimeError("median() of an empty tensor")
     if dim is None:
