@@ -439,6 +439,7 @@ class FakeDevice(mdl.Tensor):
     (lambda x: x.movedim(0, (1, 0)), ValueError, 'movedim: source'),
     (lambda x: x.fill_diagonal_(1, wrap=True), NotImplementedError, 'without wrap'),
     (lambda x: x.bool().floor(), TypeError, 'floor: not defined for bool tensors'),
+    (lambda x: x.isclose(x[:, :2]), ValueError, r'isclose: shapes \(2, 3\) and \(2, 2\)'),
     (lambda x: x.bool().round(), TypeError, 'round: not defined for bool tensors'),
     (lambda x: x.long().frac(), TypeError, 'frac: needs a floating-point tensor'),
     (lambda x: mdl.add(x.long(), x.long(), alpha=0.5), TypeError, 'alpha must not be a float'),

@@ -93,6 +93,11 @@ def isneginf(input):
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """|input - other| <= atol + rtol * |other|, elementwise with broadcasting: a bool tensor."""
     a, b = _pair(input, other)
+    try:
+        backend.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"isclose: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be "
+                         "broadcast together") from None
     return make(a._xp().isclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
