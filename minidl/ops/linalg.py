@@ -226,8 +226,8 @@ def norm(input, p='fro', dim=None, keepdim=False, dtype=None):
         return amax(x.abs(), axes, keepdim)
     if p == -math.inf:
         return amin(x.abs(), axes, keepdim)
-    if p == 0:
-        return (x != 0).to(dtype=x.dtype).sum(axes, keepdim=keepdim)
+    if p == 0:     # the count of nonzeros: sign(|x|) is 1 or 0, with a zero gradient
+        return x.abs().sign().sum(axes, keepdim=keepdim)
     if p == 1:
         return x.abs().sum(axes, keepdim=keepdim)
     if isinstance(p, str):

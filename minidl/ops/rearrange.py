@@ -86,6 +86,8 @@ def repeat(input, *sizes):
     """input repeated sizes[i] times along dimension i (new leading dimensions when sizes is
     longer than input.shape), as torch.Tensor.repeat and numpy.tile."""
     sizes = _sizes(sizes)
+    if not sizes and input.ndim == 0:
+        raise TypeError("repeat: give the number of repeats of each dimension")
     if len(sizes) < input.ndim:
         raise RuntimeError(f"repeat: the number of repeats ({len(sizes)}) can not be smaller "
                            f"than the number of dimensions of the tensor ({input.ndim})")
@@ -223,7 +225,8 @@ def atleast(input, ndim):
 
 
 def hstack(tensors):
-    """Tensors joined along dimension 1 (dimension 0 for 1-D tensors)."""
+    """Tensors joined along dimension 1 (dimension 0 for 1-D tensors; 0-d ones count as 1-D)."""
+    tensors = [atleast(t, 1) for t in tensors]
     return cat(tensors, 0 if tensors[0].ndim <= 1 else 1)
 
 
@@ -282,7 +285,9 @@ def windows(input, dimension, size, step):
     a new last dimension (dimension's length becomes the number of windows). A copy, where
     PyTorch gives a view. Differentiable (windows that overlap add up their gradients)."""
     axis = normalize_dims(dimension, input.ndim)[0]
-    length = input.shape[axis] if input.ndim else 1
+    if input.ndim == 0:                 # as PyTorch: the windows of one element, shape (size,)
+        return windows(input.reshape(1), 0, size, step)[0]
+    length = input.shape[axis]
     if size > length or size < 0 or step <= 0:
         raise RuntimeError(f"unfold: size ({size}) must be at most dimension {dimension}'s "
                            f"length ({length}) and step ({step}) positive")
