@@ -102,7 +102,8 @@ def tile(input, dims):
     """input repeated dims[i] times along dimension i; a shorter ``dims`` is padded with ones
     in front (torch.tile)."""
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    return repeat(input, (1,) * (input.ndim - len(dims)) + dims)
+    sizes = (1,) * (input.ndim - len(dims)) + dims
+    return repeat(input, sizes) if sizes else input.clone()
 
 
 @numpy_names
