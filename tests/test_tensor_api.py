@@ -280,6 +280,12 @@ def test_views_share_memory_and_copies_do_not(device):
     assert to_numpy(x).sum() == 27
 
 
+def test_unflatten_infers_minus_one_from_the_dimension_alone():
+    assert mdl.zeros(0, 1).unflatten(1, (-1,)).shape == (0, 1)
+    assert mdl.zeros(1, 0).unflatten(0, (-1, 1)).shape == (1, 1, 0)
+    assert mdl.zeros(2, 6).unflatten(1, (3, -1)).shape == (2, 3, 2)
+
+
 def test_contiguous():
     x = mdl.ones(2, 3)
     assert x.is_contiguous() and x.contiguous() is x
@@ -435,6 +441,8 @@ class FakeDevice(mdl.Tensor):
     (lambda x: x.roll((1, 2), 0), ValueError, 'roll: shifts'),
     (lambda x: x.chunk(0), RuntimeError, 'chunk: chunks must be positive'),
     (lambda x: x.prod((0, 1)), TypeError, 'prod: dim must be an int'),
+    (lambda x: x.sum().cumsum(1), IndexError, 'dim=1 is out of range'),
+    (lambda x: x[:0].unflatten(0, (0, -1)), RuntimeError, 'unflatten: sizes'),
     (lambda x: mdl.where(x > 0, x), TypeError, 'where: give both a and b'),
     (lambda x: x.div(2, rounding_mode='round'), ValueError, "rounding_mode must be None"),
     (lambda x: x.tril()[0].triu(), RuntimeError, 'triu: input must have at least 2'),

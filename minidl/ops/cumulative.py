@@ -52,9 +52,8 @@ class CumSum(Function):
 def cumsum(input, dim, dtype=None):
     """out[i] = input[0] + ... + input[i] along ``dim`` (same shape; integers sum in int64)."""
     x = _cast(input, dtype)
-    if x.ndim == 0:
-        return x.clone()
-    return CumSum(_axis(x, dim))(x)
+    axis = _axis(x, dim)
+    return CumSum(axis)(x) if x.ndim else x.clone()
 
 
 def running_product(x, axis):
@@ -74,9 +73,8 @@ def cumprod(input, dim, dtype=None):
     """out[i] = input[0] * ... * input[i] along ``dim`` (same shape; integers in int64).
     Differentiable, also where input holds zeros."""
     x = _cast(input, dtype)
-    if x.ndim == 0:
-        return x.clone()
-    return running_product(x, _axis(x, dim))
+    axis = _axis(x, dim)
+    return running_product(x, axis) if x.ndim else x.clone()
 
 
 def _product_of_others(x, axis):
@@ -117,6 +115,5 @@ def prod(input, dim=None, keepdim=False, dtype=None):
         return Prod(0, False)(x.reshape(-1))
     if not isinstance(dim, int) or isinstance(dim, bool):
         raise TypeError(f"prod: dim must be an int (or None for all elements), got {dim!r}")
-    if x.ndim == 0:
-        return x.clone()
-    return Prod(_axis(x, dim), keepdim)(x)
+    axis = _axis(x, dim)
+    return Prod(axis, keepdim)(x) if x.ndim else x.clone()

@@ -6,6 +6,8 @@ flip and roll are Functions (their gradient is the same move undone). Everything
 existing view and indexing operations: ``repeat`` is a broadcast of a reshaped view, summed back
 in the backward pass; ``narrow`` and ``unbind`` are slices, views sharing the input's memory.
 """
+import math
+
 from .. import backend
 from ..autograd import Function
 from .placement import on_input_device
@@ -185,8 +187,16 @@ swapdims = swapaxes
 
 @numpy_names
 def unflatten(input, dim, sizes):
-    """Dimension ``dim`` split into dimensions of ``sizes`` (one may be -1)."""
+    """Dimension ``dim`` split into dimensions of ``sizes`` (one may be -1, inferred from that
+    dimension's size alone)."""
     axis = normalize_dims(dim, input.ndim)[0]
+    sizes, n = list(sizes), input.shape[axis]
+    known = math.prod(s for s in sizes if s != -1)
+    if sizes.count(-1) == 1 and known and n % known == 0:
+        sizes[sizes.index(-1)] = n // known
+    elif sizes.count(-1) == 1 and not known:
+        raise RuntimeError(f"unflatten: sizes {tuple(sizes)} leave -1 ambiguous for dimension "
+                           f"{dim} of size {n}")
     return input.reshape(input.shape[:axis] + tuple(sizes) + input.shape[axis + 1:])
 
 
