@@ -248,6 +248,13 @@ def test_prod_gradient_with_two_zeros_is_exact():
     np.testing.assert_array_equal(to_numpy(y.grad), [6.0, 0.0, 0.0])
 
 
+def test_the_gradient_of_a_one_element_product_is_differentiable():
+    x = mdl.tensor([2.0], dtype=mdl.float64, requires_grad=True)
+    (g,) = mdl.grad(x.prod(), x, create_graph=True)
+    assert g.requires_grad and g.tolist() == [1.0]
+    assert mdl.gradgradcheck(lambda t: t.prod(), [x])
+
+
 def test_sort_gradient_goes_back_to_the_element_each_value_came_from():
     x = mdl.tensor([3.0, 1.0, 2.0], requires_grad=True)
     values, _ = x.sort(descending=True)
@@ -451,6 +458,7 @@ class FakeDevice(mdl.Tensor):
     (lambda x: x.fill_diagonal_(1, wrap=True), NotImplementedError, 'without wrap'),
     (lambda x: x.bool().floor(), TypeError, 'floor: not defined for bool tensors'),
     (lambda x: x.isclose(x[:, :2]), ValueError, r'isclose: shapes \(2, 3\) and \(2, 2\)'),
+    (lambda x: x.long() ^ x[:, :2].long(), ValueError, 'bitwise_xor: shapes'),
     (lambda x: x.bool().round(), TypeError, 'round: not defined for bool tensors'),
     (lambda x: x.long().frac(), TypeError, 'frac: needs a floating-point tensor'),
     (lambda x: mdl.add(x.long(), x.long(), alpha=0.5), TypeError, 'alpha must not be a float'),

@@ -25,6 +25,15 @@ gt, ge = _comparison('greater', 'gt'), _comparison('greater_equal', 'ge')
 not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge
 
 
+def _broadcastable(name, a, b):
+    """Refuse, in minidl's words, shapes that do not broadcast together."""
+    try:
+        backend.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"{name}: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be "
+                         "broadcast together") from None
+
+
 def _pair(input, other):
     a = input if isinstance(input, Tensor) else lift(input, other)
     return a, lift(other, a)
@@ -61,6 +70,7 @@ def bitwise_xor(input, other):
     if a.dtype.kind == 'f' or b.dtype.kind == 'f':
         raise TypeError(f"bitwise_xor: needs integer or bool tensors, got {a.dtype} and "
                         f"{b.dtype}")
+    _broadcastable('bitwise_xor', a, b)
     return make(a._xp().bitwise_xor(a.array, b.array))
 
 
@@ -93,11 +103,7 @@ def isneginf(input):
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """|input - other| <= atol + rtol * |other|, elementwise with broadcasting: a bool tensor."""
     a, b = _pair(input, other)
-    try:
-        backend.broadcast_shapes(a.shape, b.shape)
-    except ValueError:
-        raise ValueError(f"isclose: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be "
-                         "broadcast together") from None
+    _broadcastable('isclose', a, b)
     return make(a._xp().isclose(a.array, b.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 

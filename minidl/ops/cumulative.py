@@ -77,11 +77,22 @@ def cumprod(input, dim, dtype=None):
     return running_product(x, axis) if x.ndim else x.clone()
 
 
+class Ones(Function):
+    """Ones of x's shape whose derivative is zero: a constant that stays in the graph, so that a
+    gradient built from it is differentiable (as PyTorch's is) even where it is constant."""
+
+    def forward(self, x):
+        return backend.array_module(x).ones_like(x)
+
+    def backward(self, gy):
+        return make(backend.array_module(gy.array).zeros_like(gy.array))
+
+
 def _product_of_others(x, axis):
     """For each entry along ``axis``, the product of all the other entries: the running product
     of those before it times that of those after it."""
     n = x.shape[axis]
-    ones = make(x._xp().ones(x.shape[:axis] + (1,) + x.shape[axis + 1:], dtype=x.dtype))
+    ones = Ones()(_part(x, axis, 0, 1))
     before = cat([ones, _part(running_product(x, axis), axis, 0, n - 1)], axis)
     after = cat([ones, _part(running_product(x.flip(axis), axis), axis, 0, n - 1)], axis)
     return before * after.flip(axis)
