@@ -119,6 +119,8 @@ CASES = [
       [([0., 0., 0.], F), ([0, 0, 1, 0], I)], ([7., 3., 0.], F)),
     C('norm p=0', lambda L, a: L.norm(a, 0), [([0., 2., -1.], F)], ([2.], F, ())),
     C('norm of zeros', lambda L, a: a.norm(), [([0., 0.], F)], ([0.], F, ())),
+    C('median along a dim of an empty tensor', lambda L, a: a.reshape(0, 3).median(1),
+      [([], F)], (([], F), ([], I))),
     C('0-d unfold and hstack', lambda L, a: (a.sum().unfold(0, 1, 1), L.hstack([a.sum(), a])),
       [([1., 2.], F)], (([3.], F), ([3., 1., 2.], F))),
     C('searchsorted bucketize',
@@ -235,7 +237,7 @@ def test_cdist_gradient_at_a_zero_distance_is_zero():
 
 def test_norm_gradient_at_zero_is_zero_as_pytorch():
     x = mdl.zeros(2, 3, dtype=mdl.float64, requires_grad=True)
-    (x.norm() + x.norm(dim=1).sum()).backward()
+    (x.norm() + x.norm(dim=1).sum() + x.norm(3) + x.norm(1.5, dim=0).sum()).backward()
     np.testing.assert_array_equal(to_numpy(x.grad), np.zeros((2, 3)))
 
 

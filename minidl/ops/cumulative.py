@@ -127,4 +127,4 @@ def prod(input, dim=None, keepdim=False, dtype=None):
     if not isinstance(dim, int) or isinstance(dim, bool):
         raise TypeError(f"prod: dim must be an int (or None for all elements), got {dim!r}")
     axis = _axis(x, dim)
-    return Prod(axis, keepdim)(x) if x.ndim else x.clone()
+    return Prod(axis, keepdim)(x) if x.ndim else Prod(0, False)(x.reshape(1))

@@ -190,23 +190,31 @@ def einsum(equation, *operands):
 
 
 # ---------------------------------------------------------------- norms
-class Norm2(Function):
-    """sqrt(sum(x**2)) over ``axes``; gradient gy * x / norm, and zero where the norm is zero
-    (PyTorch's choice among the subgradients there)."""
+class PNorm(Function):
+    """(sum |x|^p)^(1/p) over ``axes`` (p > 1; the 2-norm as sqrt(sum x^2)). Gradient
+    gy sign(x) |x|^(p-1) / norm^(p-1), and zero where the norm is zero (PyTorch's choice among
+    the subgradients there)."""
     saves_output = True
 
-    def __init__(self, axes, keepdim):
-        self.axes, self.keepdim = axes, keepdim
+    def __init__(self, p, axes, keepdim):
+        self.p, self.axes, self.keepdim = p, axes, keepdim
 
     def forward(self, x):
-        return backend.array_module(x).sqrt((x * x).sum(axis=self.axes, keepdims=self.keepdim))
+        xp = backend.array_module(x)
+        if self.p == 2:
+            return xp.sqrt((x * x).sum(axis=self.axes, keepdims=self.keepdim))
+        total = (xp.abs(x) ** self.p).sum(axis=self.axes, keepdims=self.keepdim)
+        return total ** (1.0 / self.p)
 
     def backward(self, gy):
         x, norm = self.input(0), self.output()
         if not self.keepdim:
             kept = tuple(1 if i in self.axes else n for i, n in enumerate(x.shape))
             norm, gy = norm.reshape(kept), gy.reshape(kept)
-        return gy * x / (norm + (norm == 0))      # x is zero wherever norm is
+        safe = norm + (norm == 0)          # x is zero wherever the norm is
+        if self.p == 2:
+            return gy * x / safe
+        return gy * x.sign() * x.abs() ** (self.p - 1) / safe ** (self.p - 1)
 
 
 @numpy_names
@@ -221,7 +229,7 @@ def norm(input, p='fro', dim=None, keepdim=False, dtype=None):
         raise NotImplementedError("norm: the nuclear norm needs a singular value "
                                   "decomposition, which minidl does not have")
     if p in ('fro', 2):
-        return Norm2(axes, keepdim)(x)
+        return PNorm(2, axes, keepdim)(x)
     if p == math.inf:
         return amax(x.abs(), axes, keepdim)
     if p == -math.inf:
@@ -232,6 +240,8 @@ def norm(input, p='fro', dim=None, keepdim=False, dtype=None):
         return x.abs().sum(axes, keepdim=keepdim)
     if isinstance(p, str):
         raise ValueError(f"norm: p must be a number, 'fro' or 'nuc', got {p!r}")
+    if p > 1:
+        return PNorm(float(p), axes, keepdim)(x)
     return (x.abs() ** p).sum(axes, keepdim=keepdim) ** (1.0 / p)
 
 

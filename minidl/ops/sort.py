@@ -129,8 +129,11 @@ def median(input, dim=None, keepdim=False):
     values hold one. Differentiable in input."""
     if dim is None and input.numel() == 0 and input.dtype.kind == 'f':
         return input.sum() * float('nan')       # NaN, in the graph (as PyTorch)
-    if input.numel() == 0:
-        raise RuntimeError("median() of an empty tensor")
+    size = input.numel() if dim is None else (input.shape[_axis(input, dim)] if input.ndim
+                                              else 1)
+    if size == 0:
+        raise RuntimeError(f"median: the reduced dimension{'' if dim is None else ' ' + str(dim)}"
+                           " is empty")
     if dim is None:
         return _pick(input.reshape(-1), 0, False, _median_position).values
     return _pick(input, dim, keepdim, _median_position)
