@@ -113,7 +113,7 @@ class Prod(Function):
         if not self.keepdim:
             gy = gy.unsqueeze(self.axis)
         if x.shape[self.axis] == 0:
-            return make(x._xp().zeros(x.shape, dtype=x.dtype))
+            return x * 0          # empty (so no value is read), and in the graph as PyTorch's
         return gy * _product_of_others(x, self.axis)
 
 
