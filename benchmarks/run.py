@@ -116,12 +116,12 @@ def run_timed(name, threads, repeats, device):
             continue
         if framework == 'numpy-gemm' and device != 'cpu':
             continue
-        # PyTorch runs as its users run it: W1 loads its data through minidl.datasets, whose
-        # import would otherwise also tune this process's malloc (cpu.retain_freed_memory)
-        env = dict(os.environ, MINIDL_RETAIN_MEMORY='0') if 'pytorch' in framework else None
+        # PyTorch runs as its users run it, malloc untouched (W1 loads its data through
+        # minidl.datasets, whose import leaves malloc alone); minidl's workloads opt in to
+        # cpu.retain_freed_memory themselves (workloads._minidl)
         out = subprocess.run([sys.executable, os.path.abspath(__file__), '--child', name,
                               framework, str(threads), str(repeats), device],
-                             capture_output=True, text=True, env=env)
+                             capture_output=True, text=True)
         if out.returncode != 0:
             raise RuntimeError(f'{name} {framework} failed:\n{out.stderr[-3000:]}')
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))

@@ -16,6 +16,15 @@ def _digits_arrays():
     return x[order], y[order]
 
 
+def _minidl():
+    """minidl, with freed memory kept for reuse as its examples keep it (opt-in since
+    ``import minidl`` stopped tuning malloc): a training step frees and reallocates the same
+    arrays every step."""
+    import minidl
+    minidl.cpu.retain_freed_memory()
+    return minidl
+
+
 def _batches(n, batch):
     return [slice(i, min(i + batch, n)) for i in range(0, n, batch)]
 
@@ -38,8 +47,8 @@ def _minidl_lenet():
 
 def minidl_w1(device):
     """W1: one epoch of the digits CNN with Adam, batch 64, over 1,437 training images."""
-    import minidl as mdl
     import minidl.functional as F
+    mdl = _minidl()
     mdl.manual_seed(0)
     x, y = _digits_arrays()
     x, y = mdl.tensor(x, device=device), mdl.tensor(y, device=device)
@@ -59,8 +68,8 @@ def minidl_w1(device):
 
 def minidl_w2(device):
     """W2: one LeNet-5 training step (SGD) on a (128, 1, 28, 28) batch."""
-    import minidl as mdl
     import minidl.functional as F
+    mdl = _minidl()
     mdl.manual_seed(0)
     x = mdl.randn(128, 1, 28, 28, device=device)
     y = mdl.randint(0, 10, (128,), device=device)
@@ -78,7 +87,7 @@ def minidl_w2(device):
 
 def minidl_w3(device):
     """W3: Conv2d(64, 64, 3, padding=1) forward and backward on (32, 64, 32, 32)."""
-    import minidl as mdl
+    mdl = _minidl()
     mdl.manual_seed(0)
     layer = mdl.nn.Conv2d(64, 64, 3, padding=1).to(device)
     x = mdl.randn(32, 64, 32, 32, device=device, requires_grad=True)
@@ -94,7 +103,7 @@ def minidl_w3(device):
 
 def minidl_w4(device, requires_grad):
     """W4: a + b on (8,) tensors."""
-    import minidl as mdl
+    mdl = _minidl()
     a = mdl.ones(8, device=device, requires_grad=requires_grad)
     b = mdl.ones(8, device=device, requires_grad=requires_grad)
     return lambda: a + b

@@ -6,7 +6,9 @@ import pytest
 
 import minidl as mdl
 import minidl.functional as F
-from minidl.functional import conv as conv_module
+from minidl.functional.arguments import parse_conv
+from minidl.functional.conv import strategies as conv_module
+from minidl.functional.conv.reference import Geometry
 from tests.conftest import to_numpy
 
 
@@ -92,13 +94,14 @@ IDS = [f"{i}-{'-'.join(f'{k}{v}' for k, v in kw.items()) or 'plain'}"
        for i, (_, _, kw, _) in enumerate(GRID)]
 
 
-@pytest.fixture(params=['scatter', 'correlation', 'winograd'])
+@pytest.fixture(params=['reference', 'kept-windows', 'winograd'])
 def grad_path(request, monkeypatch):
-    """Stride-1 input gradients have two paths: slice-add scatter (few channels) and full
-    correlation (many channels); wide 3x3 stride-1 layers run forward and backward by Winograd
-    F(2x2, 3x3) on the CPU. Run every path on small shapes."""
-    if request.param == 'correlation':
-        monkeypatch.setattr(conv_module, 'FULL_CORRELATION_MIN_CHANNELS', 1)
+    """The paths a convolution takes on small shapes: the reference (the weight gradient gathers
+    the windows again), the forward's windows kept for the weight gradient (the default for
+    small layers), and Winograd F(2x2, 3x3), forward and backward, for wide 3x3 stride-1 layers
+    on the CPU. Run every path."""
+    if request.param == 'reference':
+        monkeypatch.setattr(conv_module, 'KEEP_WINDOWS_BYTES', 0)
     if request.param == 'winograd':
         monkeypatch.setattr(conv_module, 'WINOGRAD_MIN_CHANNELS', 1)
         monkeypatch.setattr(conv_module, 'WINOGRAD_MIN_OUTPUTS', 1)
@@ -115,8 +118,6 @@ def test_conv2d_forward_matches_naive_loops(xs, ws, kw, bias, device, grad_path)
 
 @pytest.mark.parametrize('xs,ws,kw,bias', GRID, ids=IDS)
 def test_conv2d_gradcheck(xs, ws, kw, bias, device, grad_path):
-    if grad_path == 'correlation' and _pair(kw.get('stride', 1)) != (1, 1):
-        pytest.skip('the correlation path is for stride 1 only')
     x, w, b = _rand(*xs), _rand(*ws, seed=1), _rand(ws[0], seed=2) if bias else None
     inputs = [t for t in _tensors(device, x, w, b) if t is not None]
     assert mdl.gradcheck(lambda *a: F.conv2d(*a, **kw), inputs)
@@ -176,18 +177,18 @@ def test_blocked_equals_one_block(xs, ws, kw, limit, device, monkeypatch, grad_p
         y = F.conv2d(tx, tw, tb, **kw)
         (y * mdl.tensor(_rand(*y.shape, seed=3), device=device, dtype=mdl.float64)).sum().backward()
         return [to_numpy(t) for t in (y, tx.grad, tw.grad, tb.grad)]
-    monkeypatch.setattr(conv_module, 'CPU_BLOCK_BYTES', 1 << 40)
+    monkeypatch.setattr(conv_module, 'CPU_WINDOW_BYTES', 1 << 40)
     monkeypatch.setattr(conv_module, 'WINDOW_BYTES_LIMIT', 1 << 40)
     whole = run()
     tx, tw, _ = _tensors(device, x, w, None)
-    params = conv_module.parse_conv('conv2d', tx, tw, None, kw.get('stride', 1),
-                                    kw.get('padding', 0), kw.get('dilation', 1),
-                                    kw.get('groups', 1), 2)
-    g = conv_module._Geometry(xs, ws, *params, kw.get('groups', 1))
+    params = parse_conv('conv2d', tx, tw, None, kw.get('stride', 1), kw.get('padding', 0),
+                        kw.get('dilation', 1), kw.get('groups', 1), 2)
+    g = Geometry(xs, ws, *params, kw.get('groups', 1))
     one_row = g.C * g.KH * g.KW * g.OW * g.N * 8
     # 'rows': blocks of one output row of the whole batch; else rows split over the batch too
-    monkeypatch.setattr(conv_module, 'WINDOW_BYTES_LIMIT', one_row if limit == 'rows' else 1)
-    blocks = g.blocks(tx.data)
+    for name in ('WINDOW_BYTES_LIMIT', 'CPU_WINDOW_BYTES'):
+        monkeypatch.setattr(conv_module, name, one_row if limit == 'rows' else 1)
+    blocks = conv_module.choose(g, tx.array).blocks
     assert len(blocks) == (g.OH if limit == 'rows' else g.OH * g.N)
     for got, want in zip(run(), whole):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
@@ -245,7 +246,7 @@ def test_weight_only_and_input_only_gradients(device, grad_path):
 # ---------------------------------------------------------------- against PyTorch
 TORCH_CASES = [
     ('conv2d', (3, 4, 9, 8), (6, 2, 3, 3), dict(stride=2, padding=1, groups=2)),
-    ('conv2d', (2, 40, 6, 6), (8, 40, 3, 3), dict(padding='same')),     # full-correlation path
+    ('conv2d', (2, 40, 6, 6), (8, 40, 3, 3), dict(padding='same')),
     ('conv2d', (2, 3, 7, 7), (4, 3, 4, 2), dict(padding='same', dilation=(2, 1))),
     ('conv2d', (2, 6, 7, 7), (6, 1, 3, 3), dict(padding=1, groups=6)),
     ('conv2d', (2, 64, 7, 6), (64, 64, 3, 3), dict(padding=1)),           # Winograd (below),

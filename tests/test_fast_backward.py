@@ -24,7 +24,20 @@ def _cross_entropy(device, **options):
     return lambda: F.cross_entropy(x, target, **options), [x]
 
 
+def _conv(device, shape, out_channels, **options):
+    x = mdl.randn(*shape, dtype=mdl.float64, device=device, requires_grad=True)
+    groups = options.get('groups', 1)
+    w = mdl.randn(out_channels, shape[1] // groups, 3, 3, dtype=mdl.float64, device=device,
+                  requires_grad=True)
+    b = mdl.randn(out_channels, dtype=mdl.float64, device=device, requires_grad=True)
+    return lambda: F.conv2d(x, w, b, **options), [x, w, b]
+
+
 CASES = {
+    'Conv2d': lambda d: _conv(d, (2, 4, 7, 6), 6, stride=2, padding=1, groups=2),
+    'Conv2d-dilated': lambda d: _conv(d, (1, 3, 9, 9), 2, dilation=2, padding='same'),
+    # wide enough for Winograd F(2x2, 3x3) on the CPU (conv/strategies.py)
+    'Conv2d-winograd': lambda d: _conv(d, (1, 64, 128, 128), 64, padding=1),
     'BatchNormTrain': _batch_norm,
     'BatchNormTrain-no-affine': lambda d: _batch_norm(d, weight=False, bias=False),
     'BatchNormTrain-bias-only': lambda d: _batch_norm(d, weight=False),

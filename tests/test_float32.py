@@ -7,7 +7,7 @@ import pytest
 import minidl as mdl
 import minidl.functional as F
 from minidl import nn, optim
-from minidl.functional import conv as conv_module
+from minidl.functional.conv import strategies as conv_module
 
 
 def _model():

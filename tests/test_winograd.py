@@ -1,11 +1,11 @@
-"""minidl.functional.winograd: F(2x2, 3x3) forward and backward against a direct sum over the
+"""minidl.functional.conv.winograd: F(2x2, 3x3) forward and backward against a direct sum over the
 3x3 offsets (float64), each transform against its matrices, the adjoint pairs by the dot-product
 test, odd output sizes by zero padding, channel slices with ``out``, and float32 staying float32.
 """
 import numpy as np
 import pytest
 
-from minidl.functional import winograd as W
+from minidl.functional.conv import winograd as W
 
 BT = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], dtype=np.float64)
 G = np.array([[1, 0, 0], [.5, .5, .5], [.5, -.5, .5], [0, 0, 1]])
@@ -75,8 +75,8 @@ def check_against_direct_sum(src, w, gy):
     gsrc, gw = W.conv3x3_backward(gy, w, v)
     np.testing.assert_allclose(gsrc, rsrc, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(gw, rw, rtol=1e-10, atol=1e-10)
-    only_input = W.conv3x3_backward(gy, w, None, need_weight=False)
-    only_weight = W.conv3x3_backward(gy, w, v, need_input=False)
+    only_input = W.conv3x3_backward(gy, w, None)
+    only_weight = W.conv3x3_backward(gy, None, v)
     assert only_input[1] is None and only_weight[0] is None
     np.testing.assert_allclose(only_input[0], rsrc, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(only_weight[1], rw, rtol=1e-10, atol=1e-10)

@@ -88,8 +88,28 @@ def _conv_arguments(op, x_shape, w_shape, b_shape, stride, padding, dilation, gr
     """parse_conv's checks of everything but the tensors themselves."""
     stride = positive(int_tuple(stride, dims, 'stride', op), 'stride', op)
     dilation = positive(int_tuple(dilation, dims, 'dilation', op), 'dilation', op)
-    kernel = tuple(w_shape[2:])
-    positive(kernel, 'kernel size', op)
+    kernel = positive(tuple(w_shape[2:]), 'kernel size', op)
+    _check_channels(op, x_shape, w_shape, b_shape, groups, transposed)
+    if padding == 'same' and not transposed:
+        return stride, _same_padding(op, stride, dilation, kernel, dims), dilation
+    if isinstance(padding, str) and padding != 'valid':
+        choices = "'valid'" if transposed else "'valid', 'same'"
+        raise ValueError(f"{op}: invalid padding string {padding!r}, should be one of "
+                         f"{{{choices}}}")
+    padding = int_tuple(0 if padding == 'valid' else padding, dims, 'padding', op)
+    if any(p < 0 for p in padding):
+        raise ValueError(f"{op}: padding must be non-negative, got padding={padding}")
+    spatial = tuple(x_shape[2:])
+    dilated = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
+    padded = tuple(n + 2 * p for n, p in zip(spatial, padding))
+    if not transposed and any(k > n for k, n in zip(dilated, padded)):
+        raise ValueError(f"{op}: kernel size {kernel} (dilated: {dilated}) is larger than the "
+                         f"padded input size {padded} (input {spatial}, padding {padding})")
+    return stride, _four([(p, p) for p in padding], dims), dilation
+
+
+def _check_channels(op, x_shape, w_shape, b_shape, groups, transposed):
+    """groups, the input's channels and the bias's shape against the weight's shape."""
     if isinstance(groups, bool) or not isinstance(groups, int) or groups <= 0:
         raise ValueError(f"{op}: groups must be a positive int, got groups={groups!r}")
     cin, cout = w_shape[1] * groups, w_shape[0]
@@ -106,32 +126,16 @@ def _conv_arguments(op, x_shape, w_shape, b_shape, stride, padding, dilation, gr
                          "channels)")
     if b_shape is not None and b_shape != (cout,):
         raise ValueError(f"{op}: expected bias of shape ({cout},), got {b_shape}")
-    if isinstance(padding, str):
-        if padding == 'valid':
-            padding = 0
-        elif padding != 'same' or transposed:
-            choices = "'valid'" if transposed else "'valid', 'same'"
-            raise ValueError(f"{op}: invalid padding string {padding!r}, should be one of "
-                             f"{{{choices}}}")
-        elif any(s != 1 for s in stride):
-            raise ValueError(f"{op}: padding='same' is not supported for strided convolutions "
-                             f"(stride={stride})")
-        else:   # PyTorch's rule: total d*(k-1), the odd pixel goes to the right/bottom
-            pads = []
-            for d, k in zip(dilation, kernel):
-                total = d * (k - 1)
-                pads.append((total // 2, total - total // 2))
-            return stride, _four(pads, dims), dilation
-    padding = int_tuple(padding, dims, 'padding', op)
-    if any(p < 0 for p in padding):
-        raise ValueError(f"{op}: padding must be non-negative, got padding={padding}")
-    spatial = tuple(x_shape[2:])
-    dilated = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
-    padded = tuple(n + 2 * p for n, p in zip(spatial, padding))
-    if not transposed and any(k > n for k, n in zip(dilated, padded)):
-        raise ValueError(f"{op}: kernel size {kernel} (dilated: {dilated}) is larger than the "
-                         f"padded input size {padded} (input {spatial}, padding {padding})")
-    return stride, _four([(p, p) for p in padding], dims), dilation
+
+
+def _same_padding(op, stride, dilation, kernel, dims):
+    """padding='same' as (top, bottom, left, right), by PyTorch's rule: a total of
+    dilation*(kernel-1) per dimension, the odd pixel at the bottom (right)."""
+    if any(s != 1 for s in stride):
+        raise ValueError(f"{op}: padding='same' is not supported for strided convolutions "
+                         f"(stride={stride})")
+    totals = [d * (k - 1) for d, k in zip(dilation, kernel)]
+    return _four([(t // 2, t - t // 2) for t in totals], dims)
 
 
 def _four(pads, dims):

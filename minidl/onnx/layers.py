@@ -1,14 +1,16 @@
 """Converters of the layers' Functions: linear, convolution, transposed convolution, pooling.
 
 The convolution converters read a small interface of the conv Functions, in one place
-(``conv_geometry``): ``fn.params == (stride, padding, dilation, groups)`` with stride and
-dilation (sh, sw), padding (top, bottom, left, right), groups an int; the weight is input 1 and
-the bias, when given, input 2; ConvTranspose2d's ``x_shape`` is its output's shape. conv1d is
+(``conv_geometry``): ``fn.geometry``, a ``functional.conv.reference.Geometry`` with stride and
+dilation (sh, sw), padding (top, bottom, left, right), groups, and the input size (N, C, H, W)
+(for ConvTranspose2d, its output's size); the weight is input 1 and the bias, when given,
+input 2. conv1d is
 traced as conv2d on a height of 1 between two reshapes, so one 2-D converter covers both.
 Pooling reads ``fn.pool`` (kernel, stride, padding (ph, pw), dilation, shape, extent) and average
 pooling ``fn.scale``, the (OH, OW) factors that turn window sums into means.
 """
-from ..functional import basic, conv, pooling
+from ..functional import basic, pooling
+from ..functional.conv import functions as conv
 from .converters import converts
 
 
@@ -23,8 +25,9 @@ def _linear(g, fn, x):
 def conv_geometry(fn):
     """(strides, pads, dilations, group) of a conv Function, with ONNX's pads order
     (top, left, bottom, right). The one place that reads the conv Functions' parameters."""
-    stride, (top, bottom, left, right), dilation, groups = fn.params
-    return list(stride), [top, left, bottom, right], list(dilation), int(groups)
+    g = fn.geometry
+    top, bottom, left, right = g.padding
+    return list(g.stride), [top, left, bottom, right], list(g.dilation), int(g.groups)
 
 
 @converts(conv.Conv2d)
@@ -46,7 +49,7 @@ def _conv_transpose(g, fn, x):
     source, weight = g.operand(fn, 0).shape, g.operand(fn, 1).shape
     ends, extra = [], []
     for n, k, s, d, begin, out in zip(source[2:], weight[2:], strides, dilations, pads[:2],
-                                      fn.x_shape[2:]):
+                                      (fn.geometry.H, fn.geometry.W)):
         rest = s * (n - 1) + d * (k - 1) + 1 - begin - out
         ends.append(max(rest, 0))
         extra.append(max(-rest, 0))

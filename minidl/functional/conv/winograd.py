@@ -2,8 +2,8 @@
 output tile instead of 36, and its exact adjoint.
 
 Scope: kernel 3x3, stride 1, dilation 1, groups 1, cross-correlation as in PyTorch (the kernel is
-not flipped). Plain arrays in the (C, H, W, N) layout of minidl.functional.conv (channels first,
-batch innermost); no Tensors, no autograd -- a caller wires these into a Function.
+not flipped). Plain arrays in the (C, H, W, N) layout of reference.py (channels first, batch
+innermost); no Tensors, no autograd: strategies.py wires these into the convolution.
 
 The algorithm. Cut the padded source into 4x4 tiles d at stride 2 (neighbours overlap by two
 rows or columns); each gives the 2x2 output tile
@@ -30,8 +30,9 @@ With the upstream gradient dY of each output tile:
     dU[k] = Gy[k] @ V[k]^T     -> dg = G^T dU G     filter_grad_transform   (O, C, 3, 3)
     dV[k] = U[k]^T @ Gy[k]     -> dd = B dV B^T     input_grad_transform    (C, Hp, Wp, N)
 
-where the input gradient of the overlapping tiles is added up. V is the forward's own input
-transform: keep it from the forward rather than transform the source again.
+where the input gradient of the overlapping tiles is added up, and Gy serves both gradients.
+V is the forward's own input transform: keep it from the forward rather than transform the
+source again.
 
 Every 2-sided transform is a row pass and a column pass over whole arrays: the same row
 (column) of every tile is one strided slice, so Python loops run over the 4 or 16 positions
@@ -44,9 +45,8 @@ over N numbers at a time: input_transform and grad_output_transform first copy t
 its row and column parities apart, after which every slice a pass reads or writes is a run of
 whole tile rows (input_grad_transform writes through such a view of its output). The work goes
 in blocks of channels (CPU_BLOCK_BYTES of scratch) so that what one pass writes is still in the
-core's cache when the next reads it. conv3x3 and conv3x3_backward
-multiply in blocks of tile rows (PRODUCT_BLOCK_BYTES). On a GPU each of
-these is one block.
+core's cache when the next reads it. conv3x3 and conv3x3_backward multiply in blocks of tile
+rows (PRODUCT_BLOCK_BYTES). On a GPU each of these is one block.
 
 Sizes. TH x TW tiles give a 2TH x 2TW output from a (C, 2TH+2, 2TW+2, N) padded source (``tiles``
 gives TH, TW for an output size). An odd output height (width) is made even by the caller: pad
@@ -59,10 +59,11 @@ Threads. Every transform is elementwise over the channel axes: called on a chann
 input with ``out`` the same slice of the output, it computes exactly that part of the full
 result, so a caller can split the work over threads by channel ranges (input channels for
 input_transform / input_grad_transform, output channels for output_transform /
-grad_output_transform). conv3x3 and conv3x3_backward do so: with several CPU threads
-(minidl.set_num_threads), channel ranges and blocks of tile rows go to cpu.parallel_map.
+grad_output_transform). With several CPU threads (minidl.set_num_threads), conv3x3 shares
+channel ranges and blocks of tile rows among them (cpu.parallel_map), and conv3x3_backward
+blocks of tile rows.
 """
-from .. import backend, cpu
+from ... import backend, cpu
 
 # B^T's rows each hold two nonzeros: row a of B^T d is  d[p] + sign * d[q]  for (p, q, sign)
 _BT_ROWS = ((0, 2, -1), (1, 2, +1), (2, 1, -1), (1, 3, -1))
@@ -374,9 +375,9 @@ def _channel_parts(array, channels):
 def conv3x3(src, w):
     """3x3 cross-correlation by F(2x2, 3x3): src (C, 2TH+2, 2TW+2, N), already padded,
     w (O, C, 3, 3) -> (y, V): y (O, 2TH, 2TW, N) and the input transform V (16, C, TH, TW, N),
-    kept for conv3x3_backward. The input transform by ranges of channels, then per block of
-    tile rows the batched GEMM (16, O, C) @ (16, C, T_block) and the output transform; the
-    ranges and blocks are shared among the CPU threads (cpu.parallel_map)."""
+    which the weight gradient reads again. The input transform by ranges of channels, then per
+    block of tile rows the batched GEMM (16, O, C) @ (16, C, T_block) and the output transform;
+    the ranges and blocks are shared among the CPU threads (cpu.parallel_map)."""
     xp = backend.array_module(src)
     th, tw = _tile_counts(src)
     c, n, o = src.shape[0], src.shape[3], w.shape[0]
@@ -385,54 +386,47 @@ def conv3x3(src, w):
                          f"got {tuple(w.shape)}")
     v = xp.empty((16, c, th, tw, n), dtype=src.dtype)
     cpu.parallel_map(lambda r: input_transform(src[r[0]:r[1]], out=v[:, r[0]:r[1]]),
-                         _channel_parts(src, c), src)
+                     _channel_parts(src, c), src)
     u = filter_transform(w)
     y = xp.empty((o, 2 * th, 2 * tw, n), dtype=src.dtype)
-    v_rows = v.reshape(16, c, th, tw * n)
 
     def rows(block):
         i0, i1 = block
-        m = backend.matmul(u, v_rows[:, :, i0:i1].reshape(16, c, -1))
+        m = backend.matmul(u, v[:, :, i0:i1].reshape(16, c, -1))
         output_transform(m.reshape(16, o, i1 - i0, tw, n), y[:, 2 * i0:2 * i1])
     cpu.parallel_map(rows, _row_blocks(src, th, 16 * o * tw * n * src.dtype.itemsize), src)
     return y, v
 
 
-def conv3x3_backward(gy, w, v, need_input=True, need_weight=True):
-    """The adjoint of conv3x3: gy (O, 2TH, 2TW, N), w (O, C, 3, 3) and the forward's V
-    (16, C, TH, TW, N) -> (gsrc, gw): gsrc (C, 2TH+2, 2TW+2, N), the gradient of the padded
-    source, and gw (O, C, 3, 3); either is None when not needed (V is only read for gw, so
-    it may be None without need_weight). Per block of tile rows: Gy, then dU += Gy @ V^T and
-    dV = U^T @ Gy, whose input-gradient transform adds into gsrc. Neighbouring blocks share
-    two source rows, so the CPU threads take every other block at a time."""
+def conv3x3_backward(gy, w, v):
+    """The adjoint of conv3x3: gy (O, 2TH, 2TW, N) -> (gsrc, gw), gsrc (C, 2TH+2, 2TW+2, N) the
+    gradient of the padded source from w (O, C, 3, 3), gw (O, C, 3, 3) the weight gradient
+    from the forward's V (16, C, TH, TW, N); w None: no gsrc, v None: no gw. Per block of tile
+    rows: Gy (shared by both), then dV = U^T @ Gy, whose input-gradient transform adds into
+    gsrc, and this block's part of dU = Gy @ V^T. Neighbouring blocks share two source rows,
+    so the CPU threads take every other block at a time."""
     xp = backend.array_module(gy)
-    o, c = w.shape[:2]
-    th, tw, n = gy.shape[1] // 2, gy.shape[2] // 2, gy.shape[3]
-    if gy.shape != (o, 2 * th, 2 * tw, n) or w.shape != (o, c, 3, 3) or \
-            (need_weight and v.shape != (16, c, th, tw, n)):
+    o, (th, tw), n = gy.shape[0], tiles(gy.shape[1], gy.shape[2]), gy.shape[3]
+    c = (w if v is None else v).shape[1]
+    if gy.shape != (o, 2 * th, 2 * tw, n) or (w is not None and w.shape != (o, c, 3, 3)) or \
+            (v is not None and v.shape != (16, c, th, tw, n)):
         raise ValueError(f"conv3x3_backward: gy (O, 2TH, 2TW, N), w (O, C, 3, 3) and V "
                          f"(16, C, TH, TW, N) must match, got {tuple(gy.shape)}, "
-                         f"{tuple(w.shape)} and {None if v is None else tuple(v.shape)}")
+                         f"{None if w is None else tuple(w.shape)} and "
+                         f"{None if v is None else tuple(v.shape)}")
     gsrc = None
-    if need_input:
+    if w is not None:
         ut = filter_transform(w).transpose(0, 2, 1)    # BLAS reads the transpose in place
         gsrc = xp.zeros((c, 2 * th + 2, 2 * tw + 2, n), dtype=gy.dtype)
-    v_rows = v.reshape(16, c, th, tw * n) if need_weight else None
 
     def rows(block):
         i0, i1 = block
         gm = grad_output_transform(gy[:, 2 * i0:2 * i1]).reshape(16, o, -1)
-        if need_input:
-            dv = backend.matmul(ut, gm)
-            input_grad_transform(dv.reshape(16, c, i1 - i0, tw, n), gsrc[:, 2 * i0:2 * i1 + 2])
-        if need_weight:   # this block's part of dU
-            return backend.matmul(gm, v_rows[:, :, i0:i1].reshape(16, c, -1).transpose(0, 2, 1))
+        if w is not None:
+            dv = backend.matmul(ut, gm).reshape(16, c, i1 - i0, tw, n)
+            input_grad_transform(dv, gsrc[:, 2 * i0:2 * i1 + 2])
+        if v is not None:
+            return backend.matmul(gm, v[:, :, i0:i1].reshape(16, c, -1).transpose(0, 2, 1))
     blocks = _row_blocks(gy, th, 16 * (o + c) * tw * n * gy.dtype.itemsize, per_thread=2)
-    parts = (cpu.parallel_map(rows, blocks[0::2], gy)
-             + cpu.parallel_map(rows, blocks[1::2], gy))
-    if not need_weight:
-        return gsrc, None
-    du = parts[0]
-    for part in parts[1:]:
-        du += part
-    return gsrc, filter_grad_transform(du)
+    du = cpu.parallel_map(rows, blocks[0::2], gy) + cpu.parallel_map(rows, blocks[1::2], gy)
+    return gsrc, (None if v is None else filter_grad_transform(sum(du[1:], du[0])))
