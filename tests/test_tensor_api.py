@@ -9,6 +9,7 @@ import pytest
 
 import minidl as mdl
 from tests.conftest import to_numpy
+from tests.test_cuda_findings import two_gpus  # noqa: F401  (a fixture: a second GPU)
 
 Case = collections.namedtuple('Case', 'name fn inputs expected')
 F, I, B = 'float32', 'int64', 'bool'
@@ -516,16 +517,6 @@ def test_the_spellings_are_pytorchs():
 
 
 # ---------------------------------------------------------------- a second GPU
-@pytest.fixture
-def two_gpus(monkeypatch):
-    cupy = __import__('sys').modules.get('cupy')
-    if getattr(cupy, '__name__', '').startswith('tests.cupy_double'):
-        from tests.cupy_double import _device
-        monkeypatch.setenv(_device.DEVICES_ENV, '2')
-    if mdl.cuda.device_count() < 2:
-        pytest.skip('needs two GPUs (or the CuPy double: pytest --fake-cuda)')
-
-
 def test_ops_on_a_second_gpu_run_there(two_gpus):
     leaf = mdl.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]], requires_grad=True)
     x = leaf.to('cuda:1')
