@@ -7,8 +7,9 @@
    Toeplitz matrix times a, and with minidl.functional.convolve1d.
 2. 2-D: a 4x4 grid and a 2x2 kernel: the four translations of the grid, each scaled by its
    kernel weight, summed: the cross-correlation conv2d computes (and its block-Toeplitz matrix).
-3. The layers' way: the gathered windows (im2col) times the flattened kernel, one GEMM; and the
-   multiply-adds of each way for the notes' 200x200x3 image and a 5x5 kernel.
+3. The layers' way: the gathered windows (im2col, minidl.functional.unfold) times the flattened
+   kernel, one GEMM; and the multiply-adds of each way for the notes' 200x200x3 image and a 5x5
+   kernel.
 """
 import argparse
 import os
@@ -166,7 +167,14 @@ def as_layers(x, w, device):
     assert np.allclose(numpy_of(product), numpy_of(conv)), "im2col @ w differs from conv2d"
     print("   Equal to conv2d again. (minidl's conv2d gathers this same matrix, transposed: one "
           "column per\n   output pixel, all channels and the whole batch at once, with a strided "
-          "view of the input.)\n")
+          "view of the input.)")
+    # F.unfold is that gathering, exposed: the windows matrix with one column per output pixel
+    unfolded = F.unfold(x.reshape(1, 1, h, wd), (kh, kw))[0]
+    assert np.allclose(numpy_of(unfolded), numpy_of(windows).T), "unfold differs from windows"
+    assert np.allclose(numpy_of(w.flatten() @ unfolded), numpy_of(conv).flatten())
+    print(f"   F.unfold(x, {(kh, kw)}) returns it ({unfolded.shape[0]}x{unfolded.shape[1]}: the "
+          "windows as columns), and w.flatten() @ F.unfold(x) is conv2d;\n   F.fold, its "
+          "adjoint, adds columns back where their windows lay (col2im: the backward pass).\n")
 
     height, width, channels, kernel = 200, 200, 3, 5
     print(f"   Multiply-adds for the notes' {height}x{width} RGB image ({channels} channels), a "
@@ -190,7 +198,7 @@ def as_layers(x, w, device):
           f"{counts[1]['toeplitz'] // counts[1]['direct']:,} times\n   the work, almost all of "
           "it multiplying zeros.\n")
     return {'windows': numpy_of(windows), 'windows_times_w': numpy_of(product),
-            'multiply_adds': counts}
+            'unfold': numpy_of(unfolded), 'multiply_adds': counts}
 
 
 # ---------------------------------------------------------------- main

@@ -57,6 +57,17 @@ def ints(where, name, value, n, minimum=None):
     return tuple(int(v) for v in values)
 
 
+def sizes(where, name, value, minimum=0):
+    """An int or a sequence of ints (each at least ``minimum``) as a tuple of ints, as
+    PyTorch's normalized_shape or unflattened_size."""
+    values = (value,) if is_int(value) else value
+    if not isinstance(values, (tuple, list)) or not all(
+            is_int(v) and v >= minimum for v in values):
+        raise ValueError(f"{where}: {name} must be an int or a tuple of ints >= {minimum}, got "
+                         f"{value!r}")
+    return tuple(int(v) for v in values)
+
+
 def number(where, name, value, low=None, high=None):
     """``value`` as a float, if it is a real number in [low, high] (either bound optional)."""
     if isinstance(value, backend.BOOL_TYPES) or not isinstance(value, _INT + backend.FLOAT_TYPES) \

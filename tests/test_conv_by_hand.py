@@ -43,6 +43,8 @@ def test_walk_through_values_and_printout(example, device, capsys):
     for key in ('sum_2d', 'conv2d', 'matrix_times_x', 'windows_times_w'):
         np.testing.assert_array_equal(r[key], expected)
     assert r['windows'].shape == (9, 4) and r['matrix_2d'].shape == (9, 16)
+    np.testing.assert_array_equal(r['unfold'], r['windows'].T)     # F.unfold: the same matrix
+    assert 'F.unfold(x, (2, 2)) returns it (4x9' in out
     assert out.count('[[7 1 -1]') == 4            # the sum, conv2d, M @ x, im2col @ w
     assert out.count('All equal.') == 2 and 'Equal to conv2d again.' in out
     # 3. multiply-adds, printed with thousands separators

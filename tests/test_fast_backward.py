@@ -46,7 +46,14 @@ CASES = {
         d, label_smoothing=0.2, weight=mdl.rand(5, dtype=mdl.float64, device=d)),
     'CrossEntropy-sum': lambda d: _cross_entropy(d, reduction='sum'),
     'CrossEntropy-none': lambda d: _cross_entropy(d, reduction='none'),
+    'Standardize-layer_norm': lambda d: _standardize(d, lambda x: F.layer_norm(x, (6, 3))),
+    'Standardize-group_norm': lambda d: _standardize(d, lambda x: F.group_norm(x, 3)),
 }
+
+
+def _standardize(device, normalize):
+    x = mdl.randn(4, 6, 3, dtype=mdl.float64, device=device, requires_grad=True)
+    return lambda: normalize(x), [x]
 
 
 def _subclasses(cls):

@@ -480,8 +480,8 @@ def test_layer_input_errors_name_layer_and_shapes():
         nn.BatchNorm2d(3)(mdl.zeros(4, 3, 5))
     with pytest.raises(ValueError, match=r'MaxPool2d.*\(N, C, H, W\) or \(C, H, W\)'):
         nn.MaxPool2d()(mdl.zeros(4, 4))
-    with pytest.raises(NotImplementedError, match="padding_mode='reflect'"):
-        nn.Conv2d(1, 1, 3, padding_mode='reflect')
+    with pytest.raises(ValueError, match="padding_mode must be one of 'zeros', 'reflect'"):
+        nn.Conv2d(1, 1, 3, padding_mode='mirror')
     with pytest.raises(ValueError, match='divisible by groups'):
         nn.Conv2d(3, 4, 3, groups=2)
     with pytest.raises(ValueError, match='more than 1 value per channel'):

@@ -82,13 +82,17 @@ def dropout(input, p=0.5, training=True, inplace=False):
     validate.floating('dropout', 'input', input)
     if not training or p == 0:
         return input
-    if p == 1:
-        mask = input._xp().zeros(input.shape, dtype=input.dtype)
-    else:
-        draw_dtype = input.dtype if input.dtype.itemsize >= 4 else backend.float32
-        keep = backend.generator(input.device).random(input.shape, dtype=draw_dtype) >= p
-        mask = keep * input.dtype.type(1.0 / (1.0 - p))    # bool * scalar of input's dtype
+    mask = _scaled_mask(input, p, input.shape)
     return update_(input, Dropout(mask), reads_target=False) if inplace else Dropout(mask)(input)
+
+
+def _scaled_mask(input, p, shape):
+    """An array of ``shape`` in input's dtype: 0 with probability p, else 1 / (1 - p)."""
+    if p == 1:
+        return input._xp().zeros(shape, dtype=input.dtype)
+    draw_dtype = input.dtype if input.dtype.itemsize >= 4 else backend.float32
+    keep = backend.generator(input.device).random(shape, dtype=draw_dtype) >= p
+    return keep * input.dtype.type(1.0 / (1.0 - p))    # bool * scalar of input's dtype
 
 
 def flatten(input, start_dim=1, end_dim=-1):

@@ -1,12 +1,16 @@
-"""Activation layers: ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softmax and LogSoftmax.
+"""Activation layers: ReLU, LeakyReLU, ELU, GELU, Sigmoid, Tanh, Softmax, LogSoftmax, SiLU,
+Mish, Hardtanh, ReLU6, Hardsigmoid, Hardswish, LogSigmoid, Softplus, Softsign, Tanhshrink, CELU,
+SELU, PReLU (which learns its slopes), Threshold, Hardshrink, Softshrink, Softmin and GLU.
 
-Each applies the function of the same name in minidl.functional elementwise (Softmax and
-LogSoftmax along ``dim``); output shape = input shape. ``inplace=True`` is accepted for
-PyTorch compatibility but the result is always a new tensor (the values are the same).
+Each applies the function of the same name in minidl.functional elementwise (Softmax, Softmin
+and LogSoftmax along ``dim``, GLU halving ``dim``); otherwise output shape = input shape.
+``inplace=True`` writes the result into the input, as in PyTorch (and with its rules: not into
+a leaf that requires grad).
 """
+from .. import backend, validate
 from .. import functional as F
-from .. import validate
-from .module import Module
+from ..tensor import make
+from .module import Module, Parameter
 
 
 class _Activation(Module):
@@ -18,6 +22,9 @@ class _Activation(Module):
         validate.tensor(repr(self), 'input', x)
         return self._fn(x)
 
+    def _maybe_inplace(self, fn, x, *args):
+        return fn(x, *args, inplace=True) if self.inplace else fn(x, *args)
+
     def extra_repr(self):
         return 'inplace=True' if self.inplace else ''
 
@@ -26,7 +33,7 @@ class ReLU(_Activation):
     """max(0, x)."""
 
     def _fn(self, x):
-        return F.relu(x)
+        return self._maybe_inplace(F.relu, x)
 
 
 class LeakyReLU(_Activation):
@@ -37,7 +44,7 @@ class LeakyReLU(_Activation):
         self.negative_slope = negative_slope
 
     def _fn(self, x):
-        return F.leaky_relu(x, self.negative_slope)
+        return self._maybe_inplace(F.leaky_relu, x, self.negative_slope)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}" + (', inplace=True' if self.inplace else '')
@@ -51,7 +58,7 @@ class ELU(_Activation):
         self.alpha = alpha
 
     def _fn(self, x):
-        return F.elu(x, self.alpha)
+        return self._maybe_inplace(F.elu, x, self.alpha)
 
     def extra_repr(self):
         return f"alpha={self.alpha}" + (', inplace=True' if self.inplace else '')
@@ -118,3 +125,203 @@ class LogSoftmax(Softmax):
 
     def _fn(self, x):
         return F.log_softmax(x, self.dim if self.dim is not None else _implicit_dim(x.ndim))
+
+
+class SiLU(_Activation):
+    """x * sigmoid(x) (swish)."""
+
+    def _fn(self, x):
+        return self._maybe_inplace(F.silu, x)
+
+
+class Mish(_Activation):
+    """x * tanh(softplus(x))."""
+
+    def _fn(self, x):
+        return self._maybe_inplace(F.mish, x)
+
+
+class Hardtanh(_Activation):
+    """x clipped to [min_val, max_val]."""
+
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+        super().__init__(inplace)
+        self.min_val = validate.number('Hardtanh', 'min_val', min_val)
+        self.max_val = validate.number('Hardtanh', 'max_val', max_val, low=self.min_val)
+
+    def _fn(self, x):
+        return self._maybe_inplace(F.hardtanh, x, self.min_val, self.max_val)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (
+            ', inplace=True' if self.inplace else '')
+
+
+class ReLU6(_Activation):
+    """min(max(x, 0), 6)."""
+
+    def _fn(self, x):
+        return self._maybe_inplace(F.relu6, x)
+
+
+class Hardsigmoid(_Activation):
+    """0 below -3, 1 above 3, x / 6 + 1/2 between."""
+
+    def _fn(self, x):
+        return self._maybe_inplace(F.hardsigmoid, x)
+
+
+class Hardswish(_Activation):
+    """x * hardsigmoid(x)."""
+
+    def _fn(self, x):
+        return self._maybe_inplace(F.hardswish, x)
+
+
+class SELU(_Activation):
+    """scale * elu(x, alpha) with alpha = 1.6733, scale = 1.0507 (self-normalising)."""
+
+    def _fn(self, x):
+        return self._maybe_inplace(F.selu, x)
+
+
+class CELU(_Activation):
+    """x for x > 0, alpha * (exp(x / alpha) - 1) otherwise."""
+
+    def __init__(self, alpha=1.0, inplace=False):
+        super().__init__(inplace)
+        self.alpha = validate.number('CELU', 'alpha', alpha)
+
+    def _fn(self, x):
+        return self._maybe_inplace(F.celu, x, self.alpha)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}" + (', inplace=True' if self.inplace else '')
+
+
+class _Plain(_Activation):
+    """An activation without options."""
+
+    def __init__(self):
+        super().__init__()
+
+
+class LogSigmoid(_Plain):
+    """log(sigmoid(x)), finite for any x."""
+
+    def _fn(self, x):
+        return F.logsigmoid(x)
+
+
+class Softsign(_Plain):
+    """x / (1 + |x|)."""
+
+    def _fn(self, x):
+        return F.softsign(x)
+
+
+class Tanhshrink(_Plain):
+    """x - tanh(x)."""
+
+    def _fn(self, x):
+        return F.tanhshrink(x)
+
+
+class Softplus(_Plain):
+    """log(1 + exp(beta x)) / beta, and x itself where beta x > threshold."""
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta = validate.number('Softplus', 'beta', beta)
+        self.threshold = validate.number('Softplus', 'threshold', threshold)
+
+    def _fn(self, x):
+        return F.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class PReLU(Module):
+    """x for x > 0, a * x otherwise, with learned slopes a: weight (num_parameters,), one for
+    every channel (num_parameters=1) or one per channel (C, dimension 1 of the input), each
+    initialised to ``init``."""
+
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        super().__init__()
+        self.num_parameters = validate.integer('PReLU', 'num_parameters', num_parameters,
+                                               minimum=1)
+        self.init = validate.number('PReLU', 'init', init)
+        with backend.on(device) as xp:
+            self.weight = Parameter(make(xp.empty((self.num_parameters,),
+                                                  dtype=backend.dtype(dtype or backend.float32))))
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Every slope to ``init``."""
+        self.weight.array[...] = self.init
+
+    def forward(self, x):
+        validate.tensor(repr(self), 'input', x)
+        return F.prelu(x, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+
+class Threshold(_Activation):
+    """x where x > threshold, else value."""
+
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__(inplace)
+        self.threshold = validate.number('Threshold', 'threshold', threshold)
+        self.value = validate.number('Threshold', 'value', value)
+
+    def _fn(self, x):
+        return self._maybe_inplace(F.threshold, x, self.threshold, self.value)
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}" + (
+            ', inplace=True' if self.inplace else '')
+
+
+class Hardshrink(_Plain):
+    """x where |x| > lambd, else 0."""
+
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = validate.number(type(self).__name__, 'lambd', lambd, low=0)
+
+    def _fn(self, x):
+        return F.hardshrink(x, self.lambd)
+
+    def extra_repr(self):
+        return str(self.lambd)
+
+
+class Softshrink(Hardshrink):
+    """x - lambd above lambd, x + lambd below -lambd, else 0."""
+
+    def _fn(self, x):
+        return F.softshrink(x, self.lambd)
+
+
+class Softmin(Softmax):
+    """softmax(-x) along ``dim``."""
+
+    def _fn(self, x):
+        return F.softmin(x, self.dim if self.dim is not None else _implicit_dim(x.ndim))
+
+
+class GLU(_Plain):
+    """The gated linear unit along ``dim``: halves a, b of x, then a * sigmoid(b)."""
+
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = validate.integer('GLU', 'dim', dim)
+
+    def _fn(self, x):
+        return F.glu(x, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"

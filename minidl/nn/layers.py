@@ -1,4 +1,4 @@
-"""Dense (Linear), Flatten, Identity and Dropout."""
+"""Dense (Linear), Flatten, Unflatten, Identity, Dropout and Dropout1d/2d/3d."""
 import math
 
 from .. import backend, validate
@@ -160,7 +160,8 @@ class Dropout(Module):
 
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
-        self.p, self.inplace = validate.number('Dropout', 'p', p, 0, 1), inplace
+        self.p = validate.number(type(self).__name__, 'p', p, 0, 1)
+        self.inplace = inplace
 
     def forward(self, x):
         validate.tensor(repr(self), 'input', x)
@@ -169,3 +170,56 @@ class Dropout(Module):
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
 
+
+
+class Unflatten(Module):
+    """Splits dimension ``dim`` into the shape ``unflattened_size`` (one entry may be -1):
+    Unflatten(1, (C, H, W)) turns (N, C*H*W) back into (N, C, H, W)."""
+
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        self.dim = validate.integer('Unflatten', 'dim', dim)
+        self.unflattened_size = validate.sizes('Unflatten', 'unflattened_size',
+                                               unflattened_size, minimum=-1)
+        if not self.unflattened_size or self.unflattened_size.count(-1) > 1:
+            raise ValueError(f"Unflatten: unflattened_size must be a non-empty tuple with at "
+                             f"most one -1, got {unflattened_size!r}")
+
+    def forward(self, x):
+        validate.tensor(repr(self), 'input', x)
+        if not -x.ndim <= self.dim < x.ndim:
+            raise IndexError(f"{self!r}: dim {self.dim} is out of range for an input of shape "
+                             f"{tuple(x.shape)}")
+        dim = self.dim % x.ndim
+        sizes, size = self.unflattened_size, x.shape[dim]
+        known = math.prod(n for n in sizes if n != -1)
+        fits = (known != 0 and size % known == 0) if -1 in sizes else size == known
+        if not fits:
+            raise ValueError(f"{self!r}: sizes {sizes} don't multiply up to the size of dim "
+                             f"{dim} ({size}) of the input of shape {tuple(x.shape)}")
+        return x.reshape(x.shape[:dim] + sizes + x.shape[dim + 1:])
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class Dropout1d(Dropout):
+    """Zeroes whole channels of (N, C, L) or (C, L) inputs with probability p (and scales the
+    rest by 1/(1-p)) in training mode; the identity in eval mode."""
+    _fn = staticmethod(F.dropout1d)
+
+    def forward(self, x):
+        validate.tensor(repr(self), 'input', x)
+        return self._fn(x, self.p, self.training, self.inplace)
+
+
+class Dropout2d(Dropout1d):
+    """Zeroes whole channels of (N, C, H, W) inputs with probability p (and scales the rest by
+    1/(1-p)) in training mode; the identity in eval mode."""
+    _fn = staticmethod(F.dropout2d)
+
+
+class Dropout3d(Dropout1d):
+    """Zeroes whole channels of (N, C, D, H, W) or (C, D, H, W) inputs with probability p (and
+    scales the rest by 1/(1-p)) in training mode; the identity in eval mode."""
+    _fn = staticmethod(F.dropout3d)

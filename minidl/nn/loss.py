@@ -1,4 +1,5 @@
-"""Loss modules: CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, BCEWithLogitsLoss.
+"""Loss modules: CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, BCEWithLogitsLoss, BCELoss,
+SmoothL1Loss, HuberLoss and KLDivLoss.
 
 Each stores its options (class weights as a buffer, so they move with ``to()``) and calls the
 functional loss: ``loss = criterion(input, target)``. reduction='mean' (default) averages,
@@ -95,3 +96,52 @@ class BCEWithLogitsLoss(_WeightedLoss):
         return F.binary_cross_entropy_with_logits(input, target, self.weight,
                                                   reduction=self.reduction,
                                                   pos_weight=self.pos_weight)
+
+
+class BCELoss(_WeightedLoss):
+    """Binary cross entropy of probabilities x in [0, 1] against targets y of the same shape:
+    -[y log(x) + (1 - y) log(1 - x)] (logs clamped at -100), times ``weight`` (broadcast)."""
+
+    def forward(self, input, target):
+        self._check(input, target)
+        return F.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    """0.5 (x - y)^2 / beta where |x - y| < beta, else |x - y| - 0.5 beta (same shapes)."""
+
+    def __init__(self, reduction='mean', beta=1.0):
+        super().__init__(reduction)
+        self.beta = validate.number('SmoothL1Loss', 'beta', beta, low=0)
+
+    def forward(self, input, target):
+        self._check(input, target)
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class HuberLoss(_Loss):
+    """0.5 (x - y)^2 where |x - y| < delta, else delta (|x - y| - 0.5 delta) (same shapes)."""
+
+    def __init__(self, reduction='mean', delta=1.0):
+        super().__init__(reduction)
+        self.delta = validate.number('HuberLoss', 'delta', delta, low=0)
+
+    def forward(self, input, target):
+        self._check(input, target)
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class KLDivLoss(_Loss):
+    """Kullback-Leibler divergence of ``target`` (probabilities, or log-probabilities with
+    log_target=True) from the distribution whose log-probabilities are the input: use
+    reduction='batchmean' for the mathematical KL divergence of a batch."""
+
+    def __init__(self, reduction='mean', log_target=False):
+        Module.__init__(self)       # not _Loss's: 'batchmean' is a reduction here too
+        self.reduction = validate.one_of('KLDivLoss', 'reduction', reduction,
+                                         ('mean', 'batchmean', 'sum', 'none'))
+        self.log_target = bool(log_target)
+
+    def forward(self, input, target):
+        self._check(input, target)
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)

@@ -1,4 +1,5 @@
-"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d and GlobalAvgPool.
+"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d and
+GlobalAvgPool.
 
 Pools accept a batched (N, C, ...) or an unbatched (C, ...) input, as in PyTorch. The kernel size
 defaults to 2 (a Keras convenience: MaxPool2d() halves height and width); the stride defaults to
@@ -140,6 +141,31 @@ class AdaptiveAvgPool2d(_Pool):
 
     def extra_repr(self):
         return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(AdaptiveAvgPool1d):
+    """Maximum over windows chosen so that the output length is output_size: (N, C, L) ->
+    (N, C, output_size); with return_indices, also the positions of the maxima."""
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+    def forward(self, x):
+        return self._run('adaptive_max_pool1d', x, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool2d(AdaptiveAvgPool2d):
+    """Maximum over windows chosen so that the output is output_size (an int or (H_out, W_out);
+    None keeps that input size): (N, C, H, W) -> (N, C, H_out, W_out); with return_indices,
+    also the positions h * W + w of the maxima."""
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+    def forward(self, x):
+        return self._run('adaptive_max_pool2d', x, self.output_size, self.return_indices)
 
 
 class GlobalAvgPool(Module):

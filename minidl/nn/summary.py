@@ -10,7 +10,8 @@ def _is_unbuilt(module):
 
 
 def _where(model, device, dtype):
-    """The device and float dtype of the dry-run input: given, else the model's own."""
+    """The device and dtype of the dry-run input: given, else the first layer's input_dtype
+    (int64 for an Embedding), else the model's float dtype."""
     tensors = [t for t in list(model.parameters()) + list(model.buffers())]
     floats = [t for t in tensors if t.dtype.kind == 'f']
     hints = [m for m in model.modules() if _is_unbuilt(m)]
@@ -18,6 +19,9 @@ def _where(model, device, dtype):
         device = (tensors[0].device if tensors else
                   next((m._device for m in hints if getattr(m, '_device', None)), None)
                   or backend.default_device())
+    if dtype is None:        # a model that starts with an Embedding takes int64 indices
+        first = next((m for m in model.modules() if next(m.children(), None) is None), None)
+        dtype = getattr(first, 'input_dtype', None)
     if dtype is None:
         dtype = (floats[0].dtype if floats else
                  next((m._dtype for m in hints if getattr(m, '_dtype', None)), None)
@@ -124,9 +128,10 @@ def summary(model, input_shape=None, batch_size=2, device=None, dtype=None, prin
             continue              # a container: its layers get their own rows
         label = f"{name} ({type(module).__name__})" if name else type(module).__name__
         shape = shapes.get(id(module), '?' if input_shape is None else '-')
-        rows.append((label, shape, f"{own if has_children else module.num_parameters():,}"))
-    total = model.num_parameters()
-    trainable = model.num_parameters(trainable_only=True)
+        # Module's method by name: PReLU's num_parameters attribute (PyTorch's) hides it
+        rows.append((label, shape, f"{own if has_children else Module.num_parameters(module):,}"))
+    total = Module.num_parameters(model)
+    trainable = Module.num_parameters(model, trainable_only=True)
     table = SummaryTable(_format(type(model).__name__, rows, total, trainable))
     if print_fn is not None:
         print_fn(table)

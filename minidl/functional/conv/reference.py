@@ -112,14 +112,18 @@ def weight_gradient(window_mat, grad_y, g):
 
 def transposed(grad_y, weight, g):
     """The input gradient, a transposed convolution: grad_y (O, OH, OW, N) -> the gradient of
-    the source (C, Hp, Wp, N). grad_windows = W.T @ grad_y, then col2im: the gradient of window
-    element (kh, kw) of every window is added where the translate read it, one strided
-    slice-add per kernel offset (overlapping windows accumulate)."""
-    xp = backend.array_module(grad_y)
+    the source (C, Hp, Wp, N). grad_windows = W.T @ grad_y, then col2im."""
     w = grouped(weight.reshape(g.O, -1), g.groups).swapaxes(1, 2)    # (groups, K, O/groups)
     grad_windows = backend.matmul(w, grouped(grad_y.reshape(g.O, -1), g.groups))
-    grad_windows = grad_windows.reshape(g.C, g.KH, g.KW, g.OH, g.OW, g.N)
-    grad_src = xp.zeros((g.C, g.Hp, g.Wp, g.N), dtype=grad_y.dtype)
+    return col2im(grad_windows.reshape(g.C, g.KH, g.KW, g.OH, g.OW, g.N), g)
+
+
+def col2im(grad_windows, g):
+    """The adjoint of the translate: grad_windows (C, KH, KW, OH, OW, N) -> (C, Hp, Wp, N), the
+    value at window element (kh, kw) of every window added where the translate read it, one
+    strided slice-add per kernel offset (overlapping windows accumulate). F.fold is this."""
+    grad_src = backend.array_module(grad_windows).zeros((g.C, g.Hp, g.Wp, g.N),
+                                                        dtype=grad_windows.dtype)
     (sh, sw), (dh, dw) = g.stride, g.dilation
     for i in range(g.KH):
         rows = slice(i * dh, i * dh + sh * (g.OH - 1) + 1, sh)
