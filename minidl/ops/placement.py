@@ -18,7 +18,12 @@ def on_input_device(function):
         for arg in args:
             array = getattr(arg, 'array', None)
             if array is not None:
+                if type(array) is _NDARRAY:     # the CPU: nothing to make current
+                    break
                 with backend.current(array):
                     return function(*args, **kwargs)
         return function(*args, **kwargs)
     return placed
+
+
+_NDARRAY = backend.NDARRAY
