@@ -82,6 +82,43 @@ def _require_cuda(device):
 
 
 # ---------------------------------------------------------------- arrays and devices
+class device(str):
+    """A device, as torch.device: ``device('cuda:0')``, ``device('cuda', 0)``, ``device('cpu')``,
+    with ``.type`` ('cpu' or 'cuda') and ``.index`` (an int, or None when not given).
+
+    It is also the string of its name ('cuda:0'), so it is accepted, compared and hashed
+    wherever minidl takes a device string, and ``Tensor.device`` returns one.
+    """
+
+    def __new__(cls, type, index=None):
+        name = str(type).strip().lower()
+        if index is not None:
+            if ':' in name or isinstance(index, bool) or not isinstance(index, INTEGER_TYPES) \
+                    or index < 0:
+                raise ValueError(f"device: an index ({index!r}) needs a type without one and must "
+                                 f"be a non-negative int, got type {type!r}")
+            name = f'{name}:{int(index)}'
+        kind, colon, number = name.partition(':')
+        if kind not in ('cpu', 'cuda') or (colon and not number.isdigit()):
+            raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {str(type)!r}")
+        return super().__new__(cls, f'{kind}:{int(number)}' if colon else kind)
+
+    @property
+    def type(self):
+        """'cpu' or 'cuda'."""
+        return self.partition(':')[0]
+
+    @property
+    def index(self):
+        """The device number, or None when the device was named without one."""
+        number = self.partition(':')[2]
+        return int(number) if number else None
+
+    def __repr__(self):
+        index = '' if self.index is None else f', index={self.index}'
+        return f"device(type='{self.type}'{index})"
+
+
 def canonical_device(device):
     """Normalise a device spec ('cpu', 'cuda', 'cuda:1', a ``minidl.device``) to 'cpu' or
     'cuda:N'; None means the default device."""
@@ -153,11 +190,19 @@ def array_module(array):
     return _cupy if isinstance(array, _cupy.ndarray) else numpy
 
 
+_CPU = device('cpu')
+_CUDA = {}
+
+
 def device_of(array):
-    """'cpu' for a NumPy array (of any ndarray subclass), 'cuda:N' for a CuPy array on GPU N."""
+    """device('cpu') for a NumPy array (of any ndarray subclass), device('cuda:N') for a CuPy
+    array on GPU N."""
     if array_module(array) is numpy:
-        return 'cpu'
-    return f'cuda:{array.device.id}'
+        return _CPU
+    number = array.device.id
+    if number not in _CUDA:
+        _CUDA[number] = device('cuda', number)
+    return _CUDA[number]
 
 
 def plain_array(value):

@@ -4,7 +4,7 @@ Floating-point tensors default to float32. Random draws come from the per-device
 ``minidl.manual_seed`` makes repeatable.
 """
 from . import backend
-from .tensor import Tensor, check_dtype, from_data, make
+from .tensor import Tensor, as_array, check_dtype, from_data, make
 
 
 def tensor(data, dtype=None, requires_grad=False, device=None):
@@ -206,3 +206,11 @@ def randperm(n, device=None):
     """A random permutation of 0..n-1 (int64)."""
     gen = backend.generator(backend.canonical_device(device))
     return _new(gen.permutation(n), False)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """``data`` as a tensor, sharing its memory when it can (a Tensor or an array already of
+    that dtype and device is not copied), else a copy as ``tensor()`` makes."""
+    if isinstance(data, Tensor):
+        return data.to(device or data.device, dtype=dtype or data.dtype)
+    return make(as_array(data, dtype, device, copy=False))

@@ -6,7 +6,7 @@ share memory, for in-place writes), ``mode.py`` (``no_grad``).
 """
 from .engine import backward, grad
 from .function import Function
-from .mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 
-__all__ = ['Function', 'backward', 'enable_grad', 'grad', 'is_grad_enabled', 'no_grad',
-           'set_grad_enabled']
+__all__ = ['Function', 'backward', 'enable_grad', 'grad', 'inference_mode', 'is_grad_enabled',
+           'no_grad', 'set_grad_enabled']

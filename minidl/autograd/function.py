@@ -119,8 +119,10 @@ class Function:
         return x
 
     def needs_grad(self, i):
-        """True when input ``i`` requires grad (no value is read, so no check)."""
-        return self._inputs[i].requires_grad
+        """True when input ``i`` required grad when this node was recorded (its edge leads
+        somewhere). Not the input's flag now: an in-place write may have changed that since
+        (``y.zero_()`` makes y a constant), and backward must still notice the write."""
+        return self.edges[i] is not None
 
     def output(self):
         """The output Tensor (for ``saves_output`` functions): the live one, which keeps higher

@@ -68,3 +68,11 @@ class no_grad(_GradMode):
 class enable_grad(_GradMode):
     """Re-enable graph recording inside a ``no_grad`` block."""
     mode = True
+
+
+def inference_mode(mode=True):
+    """PyTorch's ``inference_mode``: here the same as ``no_grad`` (``inference_mode(False)``:
+    ``enable_grad``), as a context manager or a decorator."""
+    if callable(mode):                      # used bare as a decorator
+        return no_grad(mode)
+    return no_grad() if mode else enable_grad()

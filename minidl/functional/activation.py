@@ -5,32 +5,19 @@ Each is elementwise (same shape in and out) except softmax/log_softmax, which no
 every backward is written with Tensor operations, so second derivatives work too.
 """
 import math
-import warnings
 
 from .. import backend, validate
 from ..autograd import Function
 from ..ops import sigmoid, tanh  # noqa: F401  (re-exported: torch.nn.functional has both)
-from ..ops.select import Where
+from ..ops.activation import (LogSoftmax, ReLU, Softmax, log_softmax,  # noqa: F401  (one
+                              log_softmax_array, relu, softmax)          # definition, in ops)
+from ..ops.elementwise import erf
 from ..ops.inplace import update_
-from ..ops.reduce import normalize_dim
+from ..ops.select import Where
 from ..tensor import Tensor, constant as _const
 
 __all__ = ['relu', 'leaky_relu', 'elu', 'gelu', 'softplus', 'sigmoid', 'tanh', 'softmax',
            'log_softmax']
-
-
-class ReLU(Function):
-    """max(x, 0); backward multiplies by the mask y > 0 (the same as x > 0)."""
-    saves_output = True
-
-    def forward(self, x):
-        return backend.array_module(x).maximum(x, 0)   # a Python 0 keeps x's dtype
-
-    def backward(self, gy):
-        # The mask is rebuilt from the output instead of being stored in forward: inference
-        # pays for one pass only, and x may be overwritten (relu_). bool * float keeps the
-        # float dtype.
-        return gy * _const(self.output().array > 0)
 
 
 class LeakyReLU(Function):
@@ -73,16 +60,6 @@ class ELU(Function):
         return gy * (positive + (~positive) * slope_below)
 
 
-class Erf(Function):
-    """The error function, d/dx erf(x) = 2 / sqrt(pi) * exp(-x^2)."""
-    def forward(self, x):
-        return backend.erf(x)
-
-    def backward(self, gy):
-        x = self.inputs[0]
-        return gy * ((-(x * x)).exp() * (2 / math.sqrt(math.pi)))
-
-
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 _GELU_C = 0.044715
 
@@ -109,7 +86,7 @@ class GELU(Function):
             slope = (t + 1) * 0.5 + x * 0.5 * (1 - t * t) * du
         else:
             # y = x Phi(x): y' = Phi(x) + x phi(x)
-            cdf = (Erf()(x * (1 / math.sqrt(2))) + 1) * 0.5
+            cdf = (erf(x * (1 / math.sqrt(2))) + 1) * 0.5
             pdf = (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
             slope = cdf + x * pdf
         return gy * slope
@@ -137,53 +114,6 @@ class Softplus(Function):
         return gy * (linear + (~linear) * slope)
 
 
-class Softmax(Function):
-    """exp(x) / sum(exp(x)) along ``dim``, computed stably; backward y * (gy - sum(gy * y))."""
-    saves_output = True
-
-    def __init__(self, axis):
-        self.axis = axis
-
-    def forward(self, x):
-        xp = backend.array_module(x)
-        # subtracting the row maximum makes every exponent <= 0: no overflow at any logit size
-        e = xp.exp(x - _peak(x, self.axis))
-        e /= e.sum(axis=self.axis, keepdims=True)
-        return e
-
-    def backward(self, gy):
-        y = self.output()
-        return y * (gy - (gy * y).sum(self.axis, keepdim=True))
-
-
-class LogSoftmax(Function):
-    """x - logsumexp(x) along ``dim``; backward gy - softmax(x) * sum(gy)."""
-    saves_output = True
-
-    def __init__(self, axis):
-        self.axis = axis
-
-    def forward(self, x):
-        return log_softmax_array(x, self.axis)
-
-    def backward(self, gy):
-        y = self.output()
-        return gy - y.exp() * gy.sum(self.axis, keepdim=True)
-
-
-def _peak(x, axis):
-    """The maximum along ``axis`` (kept as size 1), or 0 for an empty x (nothing to shift)."""
-    return x.max(axis=axis, keepdims=True) if x.size else x.dtype.type(0)
-
-
-def log_softmax_array(x, axis):
-    """x - logsumexp(x) along ``axis`` on a raw array, stable for logits of any size."""
-    xp = backend.array_module(x)
-    shifted = x - _peak(x, axis)
-    shifted -= xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
-    return shifted
-
-
 # ---------------------------------------------------------------- public functions
 def _apply(fn, input, inplace=False):
     """fn(input), or written back into input's memory with inplace=True (as PyTorch's
@@ -191,15 +121,6 @@ def _apply(fn, input, inplace=False):
     if inplace:
         return update_(input, fn, reads_target=False)
     return fn(input)
-
-
-def relu(input, inplace=False):
-    """max(input, 0) elementwise (integer tensors too, as PyTorch); the gradient is 1 where
-    input > 0, else 0. ``inplace=True`` writes the result into input (and returns it)."""
-    validate.tensor('relu', 'input', input)
-    if input.dtype.kind == 'b':
-        raise TypeError("relu: input must be a floating-point or integer Tensor, got dtype bool")
-    return _apply(ReLU(), input, inplace)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
@@ -227,36 +148,3 @@ def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta * input)) / beta, and input itself where beta * input > threshold."""
     validate.floating('softplus', 'input', input)
     return Softplus(float(beta), float(threshold))(input)
-
-
-def _softmax_dim(name, input, dim, dtype):
-    validate.floating(name, 'input', input)
-    if dim is None:
-        # PyTorch's legacy implicit choice, with its deprecation warning
-        dim = 0 if input.ndim in (0, 1, 3) else 1
-        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the "
-                      f"call to include dim=X as an argument.", stacklevel=3)
-    if dtype is not None:
-        input = input.to(dtype=dtype)
-    axis = normalize_dim(dim, input.ndim, 'dim')
-    if input.ndim == 0:
-        return input.reshape(1), 0, True
-    return input, axis, False
-
-
-def softmax(input, dim=None, dtype=None):
-    """exp(input) / sum(exp(input)) along ``dim`` (entries in (0, 1) summing to 1 along dim).
-
-    Stable for logits of any magnitude (the maximum is subtracted first). ``dtype`` casts the
-    input first, as in PyTorch."""
-    x, axis, scalar = _softmax_dim('softmax', input, dim, dtype)
-    out = Softmax(axis)(x)
-    return out.reshape(()) if scalar else out
-
-
-def log_softmax(input, dim=None, dtype=None):
-    """log(softmax(input, dim)) computed as input - logsumexp(input, dim): no overflow and no
-    log(0) for logits of any magnitude."""
-    x, axis, scalar = _softmax_dim('log_softmax', input, dim, dtype)
-    out = LogSoftmax(axis)(x)
-    return out.reshape(()) if scalar else out

@@ -277,23 +277,53 @@ def _is_bool(x):
     return isinstance(x, backend.BOOL_TYPES) or isinstance(x, Tensor) and x.dtype.kind == 'b'
 
 
-add = _binary(Add, 'add')
+add_operator = _binary(Add, 'add')     # a + b
 _sub = _binary(Sub, 'sub')
 mul = _binary(Mul, 'mul')
 
 
-def sub(a, b):
-    """Elementwise a - b of two tensors (or a tensor and a number), broadcasting; the dtype
-    follows PyTorch's type promotion, and bools are refused, as in PyTorch."""
+def sub_operator(a, b):
+    """a - b, elementwise with broadcasting (either may be a number); the dtype follows
+    PyTorch's type promotion, and bools are refused, as in PyTorch."""
     if _is_bool(a) or _is_bool(b):
         raise TypeError("sub: a bool tensor cannot be subtracted, nor subtracted from (as in "
                         "PyTorch); to invert a mask use ~mask, or convert it with .long()")
     return _sub(a, b)
 
 
-def div(a, b):
+FLOAT = backend.FLOAT_TYPES
+
+
+def _scaled(input, other, alpha):
+    """alpha * other, in the dtype of the result (PyTorch refuses a float alpha when both
+    operands are integers or bools)."""
+    floating = [isinstance(x, FLOAT) or isinstance(x, Tensor) and x.dtype.kind == 'f'
+                for x in (input, other)]
+    if isinstance(alpha, FLOAT) and not any(floating):
+        raise TypeError(f"alpha must not be a floating point number ({alpha}) for integer or "
+                        "bool operands")
+    if floating[0] and not floating[1] and isinstance(other, Tensor):
+        other = other.to(dtype=input.dtype)
+    return other * alpha
+
+
+def add(input, other, *, alpha=1):
+    """input + alpha * other, elementwise with broadcasting (either may be a number)."""
+    return add_operator(input, other if alpha == 1 else _scaled(input, other, alpha))
+
+
+def sub(input, other, *, alpha=1):
+    """input - alpha * other, elementwise with broadcasting (either may be a number)."""
+    return sub_operator(input, other if alpha == 1 else _scaled(input, other, alpha))
+
+
+def div(a, b, *, rounding_mode=None):
     """True division, broadcasting; integer and bool operands divide in float32 (PyTorch's
-    default dtype), otherwise the promoted dtype."""
+    default dtype), otherwise the promoted dtype. ``rounding_mode='trunc'`` or ``'floor'``
+    rounds the quotient (see ``rounded_divide``)."""
+    if rounding_mode is not None:
+        from .elementwise import rounded_divide
+        return rounded_divide(a, b, rounding_mode)
     dtype = result_type(a, b)
     if dtype.kind != 'f':
         dtype = backend.dtype(DEFAULT_FLOAT)

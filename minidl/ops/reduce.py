@@ -2,6 +2,7 @@
 broadcast_to / sum_to, which are each other's gradients."""
 import builtins
 import collections
+import functools
 
 from .. import backend
 from ..autograd import Function
@@ -327,3 +328,35 @@ def argmin(x, dim=None, keepdim=False):
     """Index of the minimum (of the flattened tensor when dim is None), int64; the first one
     where several tie."""
     return _arg(x, dim, keepdim, False)
+
+
+# ---------------------------------------------------------------- NumPy's keyword names
+def numpy_names(reduction):
+    """``reduction`` also accepting NumPy's names for its keywords, as PyTorch's reductions do:
+    ``axis=`` for ``dim=`` and ``keepdims=`` for ``keepdim=``."""
+    @functools.wraps(reduction)
+    def accepting(*args, **kwargs):
+        for alias, name in (('axis', 'dim'), ('keepdims', 'keepdim')) if kwargs else ():
+            if alias in kwargs:
+                if name in kwargs:
+                    raise TypeError(f"{reduction.__name__}() got both {name}= and its alias "
+                                    f"{alias}=")
+                kwargs[name] = kwargs.pop(alias)
+        return reduction(*args, **kwargs)
+    return accepting
+
+
+sum, mean, var, std, max, min, amax, amin, logsumexp, argmax, argmin = (numpy_names(f) for f in (
+    sum, mean, var, std, max, min, amax, amin, logsumexp, argmax, argmin))
+
+
+@numpy_names
+def std_mean(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    """(std, mean) over ``dim``, as torch.std_mean."""
+    return std(x, dim, unbiased, keepdim, correction), mean(x, dim, keepdim)
+
+
+@numpy_names
+def var_mean(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    """(var, mean) over ``dim``, as torch.var_mean."""
+    return var(x, dim, unbiased, keepdim, correction), mean(x, dim, keepdim)

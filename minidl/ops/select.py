@@ -38,26 +38,29 @@ class Clamp(Function):
 
     def forward(self, x, *bounds):
         xp = backend.array_module(x)
-        if self.has_low:
-            x = xp.maximum(x, bounds[0])
-        return xp.minimum(x, bounds[-1]) if self.has_high else x
+        low = bounds[0] if self.has_low else None
+        high = bounds[-1] if self.has_high else None
+        # the masks are kept, not rebuilt from x in backward: clamp_ overwrites x
+        self.masks = _clamp_masks(x, low, high)
+        y = xp.maximum(x, low) if self.has_low else x
+        return xp.minimum(y, high) if self.has_high else y
 
     def backward(self, gy):
-        xp = backend.array_module(gy.array)
-        x = self.input(0).array
-        low = self.input(1).array if self.has_low else None
-        high = self.input(len(self._inputs) - 1).array if self.has_high else None
-        inside = xp.ones(gy.shape, dtype=bool)
-        grads = []
-        if self.has_low:
-            inside = inside & (x >= low)
-            below = x < low
-            grads.append(below & (low < high) if self.has_high else below)
-        if self.has_high:
-            inside = inside & (x <= high)
-            above = x > high
-            grads.append(above | (high < low) if self.has_low else above)
-        return tuple(gy * make(mask) for mask in [inside] + grads)
+        return tuple(gy * make(mask) for mask in self.masks)
+
+
+def _clamp_masks(x, low, high):
+    """Where the gradient of Clamp goes: to x inside [low, high], to low where x < low < high,
+    to high where x > high or high < low (either bound may be None)."""
+    inside = backend.array_module(x).ones(x.shape, dtype=bool)    # (broadcast by the tests)
+    masks = []
+    if low is not None:
+        inside = inside & (x >= low)
+        masks.append((x < low) & (low < high) if high is not None else x < low)
+    if high is not None:
+        inside = inside & (x <= high)
+        masks.append((x > high) | (high < low) if low is not None else x > high)
+    return [inside] + masks
 
 
 class Maximum(Function):
@@ -135,9 +138,16 @@ def minimum(a, b):
     return broadcasting(Maximum(False), 'minimum', *promoted(a, b))
 
 
-def where(condition, a, b):
+def where(condition, a=None, b=None):
     """Elements of ``a`` where ``condition`` holds, else of ``b`` (broadcasting all three; a
-    and b may be numbers), in their promoted dtype."""
+    and b may be numbers), in their promoted dtype. ``where(condition)`` alone is
+    ``nonzero(condition, as_tuple=True)``, as in PyTorch."""
+    if a is None and b is None:
+        from .index import nonzero               # (index.py imports this module)
+        return nonzero(condition, as_tuple=True)
+    if a is None or b is None:
+        raise TypeError("where: give both a and b (or neither, for the indices where condition "
+                        "holds)")
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         device = condition.device if isinstance(condition, Tensor) else None
         a = from_data(a, device=device)

@@ -5,7 +5,7 @@ from .. import backend
 from ..autograd import Function
 from ..tensor import Tensor, make
 from .promotion import promoted
-from .reduce import BroadcastTo, SumTo, normalize_dim, normalize_dims
+from .reduce import BroadcastTo, SumTo, normalize_dim, normalize_dims, numpy_names
 from .subscript import GetItem
 
 
@@ -325,3 +325,9 @@ def pad(x, pad, mode='constant', value=0.0):
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
     return Pad(tuple(widths), value)(x)
+
+
+# PyTorch accepts NumPy's axis= (and keepdims=) wherever it takes dim= (see reduce.numpy_names)
+cat, stack, split, squeeze, unsqueeze = (numpy_names(f) for f in (cat, stack, split, squeeze,
+                                                                   unsqueeze))
+concatenate = cat

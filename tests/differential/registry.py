@@ -59,6 +59,11 @@ def spec(name, minidl, torch, case, covers=(), **options):
     SPECS.append(Spec(name, minidl, torch, case, tuple(covers), **options))
 
 
+# Public names whose spec is still to write, or whose differences are still to settle, and why:
+# the coverage test lets them pass with a warning that lists them (issue 14's ops came after the
+# differential test was written; ``specs_surface.py`` adds to this).
+PENDING = {}
+
 # Public names that no spec compares with PyTorch, and why.
 NOT_COMPARED = {
     # creation and randomness: no tensor input to compare on (tests/test_tensor.py checks them)
@@ -82,4 +87,18 @@ NOT_COMPARED = {
     'nn.ModuleList': 'container', 'nn.ModuleDict': 'container', 'nn.ParameterList': 'container',
     'nn.ParameterDict': 'container',
     'nn.GlobalAvgPool': "minidl's own; compared as AdaptiveAvgPool(1) in tests/test_pool.py",
+    # random draws and new tensors: nothing to compare value for value
+    **{n: 'random or new tensor (tests/test_tensor_api.py)' for n in (
+        'mdl.bernoulli', 'mdl.multinomial', 'mdl.rand_like', 'mdl.randn_like',
+        'mdl.randint_like', 'mdl.empty_like', 'mdl.as_tensor', 'Tensor.bernoulli',
+        'Tensor.bernoulli_', 'Tensor.exponential_', 'Tensor.normal_', 'Tensor.random_',
+        'Tensor.uniform_', 'Tensor.multinomial', 'Tensor.new_empty', 'Tensor.new_full',
+        'Tensor.new_ones', 'Tensor.new_tensor', 'Tensor.new_zeros')},
+    # attributes, tests of a tensor, no-ops
+    **{n: 'not a tensor op (tests/test_tensor_api.py)' for n in (
+        'mdl.numel', 'mdl.is_tensor', 'mdl.is_floating_point', 'mdl.inference_mode',
+        'mdl.broadcast_shapes', 'Tensor.element_size', 'Tensor.is_complex',
+        'Tensor.is_contiguous', 'Tensor.is_floating_point', 'Tensor.ndimension',
+        'Tensor.nelement', 'Tensor.stride', 'Tensor.pin_memory', 'Tensor.share_memory_',
+        'Tensor.contiguous')},
 }

