@@ -246,7 +246,8 @@ def test_examples_train_in_two_processes(example, floor):
 # ------------------------------------------------------------------ in this process, no MPI
 def test_the_sampler_splits_without_a_process_group():
     data = list(range(10))
-    shards = [list(dist.DistributedSampler(data, num_replicas=3, rank=r, seed=1)) for r in range(3)]
+    shards = [list(dist.DistributedSampler(data, num_replicas=3, rank=r, seed=1))
+              for r in range(3)]
     assert [len(s) for s in shards] == [4, 4, 4]
     assert len(sum(shards, [])) == 12 and set(sum(shards, [])) == set(range(10))
     dropped = [list(dist.DistributedSampler(data, 3, r, drop_last=True)) for r in range(3)]

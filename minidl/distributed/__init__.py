@@ -4,7 +4,7 @@ the whole model and its own share of the data, gradients averaged after every ba
     mpiexec -n 2 python train.py
 
     from minidl import distributed as dist
-    dist.init()                                        # join the job (a job of one without mpiexec)
+    dist.init()                                        # join the job (of one, without mpiexec)
     model = dist.DistributedDataParallel(build_model())
     sampler = dist.DistributedSampler(train, seed=0)   # each process its own shard
     loader = DataLoader(train, batch_size=64, sampler=sampler)

@@ -64,7 +64,7 @@ class DistributedDataParallel(Module):
         self._names = {id(p): name for name, p in module.named_parameters()}
         self._buckets = _make_buckets(params[::-1], bucket_cap_mb * 2 ** 20)
         if self.world_size > 1:
-            _broadcast_arrays([t for t in (*module.parameters(), *module.buffers())])
+            _broadcast_arrays([*module.parameters(), *module.buffers()])
             # a weak reference: a dropped wrapper stops averaging, and holds no model alive
             ref = weakref.ref(self)
             for bucket in self._buckets:

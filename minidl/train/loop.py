@@ -160,10 +160,10 @@ def fit(model, train_data, loss_fn, optimizer, epochs, val_data=None, scheduler=
     ``progress`` shows a tqdm bar per epoch with the running loss and accuracy (only when stdout is
     a terminal or a notebook, and only in rank 0 of a distributed run, whose epoch metrics are
     summed over the processes). A sampler with ``set_epoch`` (DistributedSampler) is told each
-    epoch's number before the epoch starts. The model is in train mode during the epochs and in its previous
-    mode afterwards. History lists per epoch: loss, accuracy, lr (at the epoch's start) and,
-    with val_data, val_loss and val_accuracy. To resume, pass the epoch ``load_checkpoint``
-    returned as ``start_epoch``.
+    epoch's number before the epoch starts. The model is in train mode during the epochs and in
+    its previous mode afterwards. History lists per epoch: loss, accuracy, lr (at the epoch's
+    start) and, with val_data, val_loss and val_accuracy. To resume, pass the epoch
+    ``load_checkpoint`` returned as ``start_epoch``.
     """
     accuracy = _check_metrics(metrics)
     if device is not None:
