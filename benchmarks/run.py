@@ -21,7 +21,10 @@ which also gives its peak resident memory (reported for W2 and W3).
 process with 1 and 2 BLAS threads, in 2 processes of 1 thread under mpiexec (minidl.distributed:
 each process its half of W1's epoch, or its own W2 batch of 128, gradients averaged), and
 PyTorch with 1 and 2 threads. ``--rounds`` repeats the whole set, alternating configurations,
-and reports the median and range of the rounds' medians (written to results_dp.json).
+and reports the median and range of the rounds' medians (written to results_dp.json); each
+round also records how many cores other processes kept busy meanwhile, and the medians of the
+quiet rounds (others <= QUIET cores) are shown beside: on a shared machine a figure measured
+beside other work says little, least of all for configurations that need both cores.
 """
 import argparse
 import json
@@ -187,19 +190,31 @@ def images_per_unit(workload, processes):
     return 128 * processes
 
 
-def load_average():
-    """The machine's 1-minute load average (how many processes wanted a core), or NaN."""
-    try:
-        return os.getloadavg()[0]
-    except OSError:
-        return float('nan')
+def cpu_seconds():
+    """(CPU seconds the whole machine has been busy, CPU seconds of this process's finished
+    children): their growth over a measurement, less ours, is other people's work."""
+    import resource
+    with open('/proc/stat') as f:
+        ticks = [int(v) for v in f.readline().split()[1:9]]
+    busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf('SC_CLK_TCK')   # less idle, iowait
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return busy, usage.ru_utime + usage.ru_stime
+
+
+def others_cores(before, after, seconds):
+    """Cores kept busy by other processes during a measurement of ``seconds``."""
+    return max(0.0, (after[0] - before[0]) - (after[1] - before[1])) / seconds
+
+
+QUIET = 0.2    # cores busy with other work, at most, for a measurement to count as quiet
 
 
 def run_data_parallel(workloads_, repeats, rounds, device):
-    """Rows of images/s for every (workload, configuration) of DP_CONFIGS, over ``rounds``,
-    with the load average seen before each measurement (the machine may be shared)."""
+    """Rows of images/s for every (workload, configuration) of DP_CONFIGS over ``rounds``: each
+    round's rate with the cores that other processes kept busy meanwhile (the machine may be
+    shared), the median of all rounds and that of the quiet ones."""
     from minidl.distributed import mpiexec_command
-    samples, loads = {}, {}
+    samples = {}
     for _ in range(rounds):
         for workload in workloads_:
             for framework, processes, threads in DP_CONFIGS:
@@ -211,43 +226,55 @@ def run_data_parallel(workloads_, repeats, rounds, device):
                 if command is None:
                     raise RuntimeError("no mpiexec found: pip install -e '.[mpi]'")
                 env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-                loads.setdefault((workload, framework, processes, threads), []).append(
-                    load_average())
+                before, start = cpu_seconds(), time.perf_counter()
                 out = subprocess.run(command, capture_output=True, text=True, env=env)
+                others = others_cores(before, cpu_seconds(), time.perf_counter() - start)
                 if out.returncode != 0:
                     raise RuntimeError(f'{workload} {framework} failed:\n{out.stderr[-3000:]}')
                 row = json.loads(out.stdout.strip().splitlines()[-1])
                 rate = images_per_unit(workload, processes) / (row['median'] / 1e3)
-                samples.setdefault((workload, framework, processes, threads), []).append(rate)
-    return [dict(workload=w, framework=f, processes=p, threads=t,
-                 images_per_s=statistics.median(v), min=min(v), max=max(v), rounds=v,
-                 load=loads[(w, f, p, t)])
-            for (w, f, p, t), v in samples.items()]
+                samples.setdefault((workload, framework, processes, threads), []).append(
+                    dict(images_per_s=rate, others_cores=others))
+    rows = []
+    for (w, f, p, t), runs in samples.items():
+        rates = [r['images_per_s'] for r in runs]
+        quiet = [r['images_per_s'] for r in runs if r['others_cores'] <= QUIET]
+        rows.append(dict(workload=w, framework=f, processes=p, threads=t, rounds=runs,
+                         median=statistics.median(rates), min=min(rates), max=max(rates),
+                         quiet_median=statistics.median(quiet) if quiet else None,
+                         quiet_rounds=len(quiet)))
+    return rows
 
 
 def report_data_parallel(rows, path):
     """Print the images/s table and the ratios the goals are stated in; write ``path``."""
-    print(f"\n{'workload':8} {'configuration':24} {'images/s':>9} {'rounds min-max':>17} "
-          f"{'load':>5}")
+    print(f"\n{'workload':8} {'configuration':20} {'images/s':>9} {'min-max':>15} "
+          f"{'quiet rounds: median':>21}")
     index = {}
     for r in rows:
         name = f"{r['framework']} {r['processes']}p x {r['threads']}t"
-        index[(r['workload'], name)] = r['images_per_s']
-        print(f"{r['workload']:8} {name:24} {r['images_per_s']:>9.0f} "
-              f"{r['min']:>8.0f}-{r['max']:<8.0f} {statistics.median(r['load']):>5.1f}")
+        index[(r['workload'], name)] = r
+        quiet = (f"{r['quiet_median']:>9.0f} ({r['quiet_rounds']}/{len(r['rounds'])})"
+                 if r['quiet_rounds'] else f"{'-':>9} (0/{len(r['rounds'])})")
+        print(f"{r['workload']:8} {name:20} {r['median']:>9.0f} {r['min']:>7.0f}-"
+              f"{r['max']:<7.0f} {quiet:>21}")
     ratios = []
     for wl in sorted({r['workload'] for r in rows}):
-        dp, one = index.get((wl, 'minidl-dp 2p x 1t')), index.get((wl, 'minidl 1p x 1t'))
-        torch2 = index.get((wl, 'pytorch 1p x 2t'))
-        if dp and one:
-            ratios.append(dict(workload=wl, ratio='2 processes / 1 process', value=dp / one))
-        if dp and torch2:
-            ratios.append(dict(workload=wl, ratio='2 processes / PyTorch 2 threads',
-                               value=dp / torch2))
+        dp = index.get((wl, 'minidl-dp 2p x 1t'))
+        for other, label in (('minidl 1p x 1t', '2 processes / 1 process'),
+                             ('pytorch 1p x 2t', '2 processes / PyTorch 2 threads')):
+            ref = index.get((wl, other))
+            if dp and ref:
+                ratios.append(dict(workload=wl, ratio=label, all=dp['median'] / ref['median'],
+                                   quiet=dp['quiet_median'] / ref['quiet_median']
+                                   if dp['quiet_rounds'] and ref['quiet_rounds'] else None))
+    print(f"\n{'ratios of medians':43} {'all':>5} {'quiet':>6}")
     for r in ratios:
-        print(f"{r['workload']:8} {r['ratio']:34} {r['value']:.2f}")
+        quiet = f"{r['quiet']:.2f}" if r['quiet'] is not None else '-'
+        print(f"{r['workload']:8} {r['ratio']:34} {r['all']:>5.2f} {quiet:>6}")
     result = dict(date=str(date.today()), machine=platform.platform(), cpus=os.cpu_count(),
-                  torch=getattr(torch, '__version__', None), rows=rows, ratios=ratios)
+                  torch=getattr(torch, '__version__', None), quiet_threshold_cores=QUIET,
+                  rows=rows, ratios=ratios)
     with open(path, 'w') as f:
         json.dump(result, f, indent=1)
     print(f'\nwritten to {path}')
