@@ -114,20 +114,29 @@ class DataLoader:
     ``device`` when given (otherwise left where the data lives); dtypes are kept, so int64 labels
     stay int64. ``shuffle`` draws a new permutation every epoch from minidl's CPU generator (so
     ``mdl.manual_seed`` makes it repeat), or, when ``seed`` is given, from the loader's own
-    generator. ``drop_last`` drops a final batch smaller than ``batch_size``.
+    generator. ``sampler``, instead of ``shuffle``, gives each epoch's indices: any iterable of
+    indices with ``__len__`` (e.g. ``minidl.distributed.DistributedSampler``), iterated anew
+    every epoch. ``drop_last`` drops a final batch smaller than ``batch_size``.
     ``collate_fn(list_of_samples)`` replaces the stacking for datasets that are not TensorDatasets.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None,
-                 device=None, collate_fn=None):
+    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, drop_last=False,
+                 seed=None, device=None, collate_fn=None):
         if not isinstance(batch_size, (int, numpy.integer)) or isinstance(batch_size, bool) \
                 or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
         if seed is not None and (not isinstance(seed, (int, numpy.integer)) or seed < 0):
             raise ValueError(f"DataLoader: seed must be a non-negative integer or None, got {seed!r}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler and shuffle=True are mutually exclusive (the "
+                             "sampler decides the order); shuffle in the sampler instead")
+        if sampler is not None and not hasattr(sampler, '__iter__'):
+            raise TypeError(f"DataLoader: sampler must be an iterable of indices, got "
+                            f"{type(sampler).__name__}")
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
+        self.sampler = sampler
         self.drop_last = bool(drop_last)
         self.seed = seed
         self.device = None if device is None else backend.canonical_device(device)
@@ -135,10 +144,12 @@ class DataLoader:
         self._generator = None if seed is None else numpy.random.Generator(numpy.random.PCG64(seed))
 
     def __len__(self):
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def _order(self):
+        if self.sampler is not None:
+            return numpy.fromiter(iter(self.sampler), dtype=numpy.int64)
         n = len(self.dataset)
         if not self.shuffle:
             return numpy.arange(n, dtype=numpy.int64)
