@@ -604,23 +604,34 @@ def test_persistent_workers_live_across_epochs():
     assert len(_record(loader)) == 2               # ...does not leak into the next one
 
 
-class SlowWorkerZero(Dataset):
-    """Worker 0 takes 0.2 s per sample, so worker 1's batches are ready first."""
+class WorkerOneFirst(Dataset):
+    """Worker 0 answers only after worker 1 has read a sample (it leaves a file in
+    ``directory``) and a little more, so worker 1's batch is ready first."""
+
+    def __init__(self, directory):
+        self.marker = os.path.join(directory, 'worker-1-has-read')
 
     def __getitem__(self, i):
-        if get_worker_info().id == 0:
-            time.sleep(0.2)
+        if get_worker_info().id == 1:
+            open(self.marker, 'w').close()
+            return i
+        deadline = time.monotonic() + 20
+        while not os.path.exists(self.marker) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)
         return i
 
     def __len__(self):
         return 4
 
 
-def test_order_is_kept_even_when_a_later_batch_is_ready_first():
-    assert [to_numpy(b).tolist() for b in DataLoader(SlowWorkerZero(), num_workers=2)] == \
-        [[0], [1], [2], [3]]
-    arrival = [to_numpy(b).tolist() for b in DataLoader(SlowWorkerZero(), num_workers=2,
-                                                        in_order=False)]
+def test_order_is_kept_even_when_a_later_batch_is_ready_first(tmp_path):
+    (tmp_path / 'a').mkdir()
+    (tmp_path / 'b').mkdir()
+    ordered = DataLoader(WorkerOneFirst(tmp_path / 'a'), num_workers=2)
+    assert [to_numpy(b).tolist() for b in ordered] == [[0], [1], [2], [3]]
+    arrival = [to_numpy(b).tolist() for b in DataLoader(WorkerOneFirst(tmp_path / 'b'),
+                                                        num_workers=2, in_order=False)]
     assert arrival[0] == [1] and sorted(arrival) == [[0], [1], [2], [3]]
     got = _labels(DataLoader(Squares(13), batch_size=2, num_workers=2, in_order=False))
     assert sorted(i for b in got for i in b) == list(range(13)) and len(got) == 7

@@ -99,7 +99,7 @@ def _choose_samplers(dataset, batch_size, shuffle, sampler, batch_sampler, drop_
 class DataLoader:
     """Iterate over ``dataset`` in mini-batches.
 
-    DataLoader(dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None,
+    DataLoader(dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
     num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
     worker_init_fn=None, multiprocessing_context=None, generator=None, *, prefetch_factor=None,
     persistent_workers=False, pin_memory_device='', in_order=True, seed=None, device=None)
