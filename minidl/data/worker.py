@@ -126,7 +126,8 @@ def worker_loop(dataset, iterable, fetch_args, index_queue, sender, base_seed, w
             if task is None:
                 return
             if task == _RESET:
-                fetcher is not None and fetcher.reset()
+                if fetcher is not None:
+                    fetcher.reset()
                 continue
             _answer(task, fetcher, failure, sender, worker_id)
     except KeyboardInterrupt:          # the main process handles Ctrl-C
