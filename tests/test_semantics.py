@@ -598,3 +598,12 @@ def test_cdist_gradients_are_pytorchs(device):
         mdl.cdist(mdl.ones(3), mdl.ones(3))
     mode = 'donot_use_mm_for_euclid_dist'         # accepted; every mode computes the same
     assert mdl.cdist(mdl.ones(2, 1, 3), mdl.zeros(1, 3), compute_mode=mode).shape == (2, 1, 1)
+
+
+def test_pad_modes_with_empty_dimensions(device):
+    # reflect and replicate need elements in every dimension but the batch; circular does not
+    assert F.pad(mdl.zeros(0, 2, 3), (1, 1), mode='reflect').shape == (0, 2, 5)
+    for mode in ('reflect', 'replicate'):
+        with pytest.raises(ValueError, match='no empty dimension besides the batch'):
+            F.pad(mdl.zeros(0, 1), (0, 0), mode=mode)
+    assert F.pad(mdl.zeros(2, 0, 3), (1, 1), mode='circular').shape == (2, 0, 5)

@@ -1,8 +1,11 @@
-"""Ordering: sort, argsort, topk, kthvalue, median, unique; searchsorted, bucketize, bincount.
+"""Ordering: sort, argsort, topk, kthvalue, median, unique; searchsorted, bucketize, bincount,
+histc.
 
 The order itself is found on the raw arrays (a stable argsort); the values are then gathered
 with those indices, so their gradient is gather's: each value's gradient goes back to the
-element it came from, and no Function of its own is needed.
+element it came from. Two small Functions do what gathering cannot: the median of all elements
+shares its gradient among tied elements (``SharedValue``), and unique's values and bincount's
+weighted counts require grad without having a derivative (``NoDerivative``), as PyTorch's.
 """
 import collections
 

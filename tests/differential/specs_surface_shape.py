@@ -122,8 +122,8 @@ def _cdist_case(draw):
     m2 = m + 1 if draw(st.integers(0, 9)) == 0 else m
     ndim = draw(st.sampled_from([2, 2, 2, 1]))
     shape1, shape2 = (batch1 + (p, m))[-ndim:], (batch2 + (r, m2))[-ndim:]
-    # (two dtypes only for a result with elements: PyTorch checks no dtypes for an empty one)
-    same = draw(st.integers(0, 5)) > 0 or 0 in (p, r)
+    # (two dtypes only for inputs and a result with elements: PyTorch checks no dtypes there)
+    same = draw(st.integers(0, 5)) > 0 or 0 in (p, r, m)
     x1, x2 = draw(inputs_of([shape1, shape2], 'f', same_dtype=same))
     return Case([x1, x2], {'p': draw(st.sampled_from([2.0, 1.0, 0.0, 3.0, 0.5, math.inf,
                                                       -1.0]))})
