@@ -11,6 +11,7 @@ import minidl as mdl
 import minidl.functional as F
 from minidl import nn
 from tests.conftest import to_numpy
+from tests.test_cuda_findings import two_gpus  # noqa: F401  (a fixture: a second GPU)
 
 
 @pytest.fixture(autouse=True)
@@ -607,3 +608,14 @@ def test_pad_modes_with_empty_dimensions(device):
         with pytest.raises(ValueError, match='no empty dimension besides the batch'):
             F.pad(mdl.zeros(0, 1), (0, 0), mode=mode)
     assert F.pad(mdl.zeros(2, 0, 3), (1, 1), mode='circular').shape == (2, 0, 5)
+
+
+def test_the_fixed_ops_run_on_a_second_gpu(two_gpus):
+    x = mdl.tensor([[3.0, 0.5], [0.25, 5.0]], requires_grad=True).to('cuda:1')
+    index = mdl.tensor([1, -1]).to('cuda:1')
+    outs = [x.detach().clone().fill_diagonal_(1.0), mdl.searchsorted(x.sort().values, x),
+            x.index_fill(1, index, 0.0), x.unique(dim=0), x.median(), x.logit(), x.xlogy(x),
+            mdl.atan2(x, x), mdl.cdist(x, x, p=float('inf')), mdl.cdist(x, x, p=0.5),
+            x.masked_fill(mdl.tensor([[[True]]]).to('cuda:1'), 1.0)]
+    assert [o.device for o in outs] == ['cuda:1'] * len(outs)
+    sum(o.sum() for o in outs[4:]).backward()

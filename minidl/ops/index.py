@@ -201,6 +201,7 @@ def index_copy(input, dim, index, source):
     return _shaped(IndexPut(region)(_vector(input), source), input)
 
 
+@on_input_device
 def fill_diagonal_(input, fill_value, wrap=False):
     """Fill the main diagonal input[i, i, ..., i] with ``fill_value``, in place; returns input.
     input has 2 dims, or more of one length. The diagonal of a tall matrix (N, M) stops at
