@@ -11,6 +11,7 @@ import minidl as mdl
 import minidl.functional as F
 from minidl import nn
 from tests.conftest import to_numpy
+from tests.test_cuda_findings import two_gpus  # noqa: F401  (a fixture: a second GPU)
 
 
 @pytest.fixture(autouse=True)
@@ -448,3 +449,173 @@ def test_variance_gradient_is_pytorchs_closed_form(device):
     x.var().backward()
     mean = 7 / 3
     np.testing.assert_allclose(to_numpy(x.grad), [2 * (v - mean) / 2 for v in (1, 2, 4)])
+
+
+# ---------------------------------------------------------------- issue 14's ops at the edges
+# (found by the differential test; the values are PyTorch's)
+def test_swapdims_takes_pytorchs_keywords(device):
+    x = mdl.zeros(2, 3)
+    assert x.swapdims(dim0=0, dim1=1).shape == mdl.swapdims(x, dim0=1, dim1=0).shape == (3, 2)
+    assert x.swapaxes(axis0=0, axis1=1).shape == (3, 2)
+
+
+def test_masked_fill_grows_x_to_a_larger_mask_out_of_place_only(device):
+    mask = mdl.tensor([[True, False], [False, False]])
+    assert mdl.zeros(2).masked_fill(mask, 1.0).tolist() == [[1.0, 0.0], [0.0, 0.0]]
+    assert mdl.tensor(2.0).masked_fill(mdl.tensor([False]), 1.0).tolist() == [2.0]
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        mdl.zeros(2).masked_fill_(mask, 1.0)
+
+
+def test_median_of_all_shares_the_gradient_among_ties(device):
+    assert grad_of(lambda x: x.median(), [1.0, 2.0, 1.0, 2.0, 1.0, 0.0, 2.0])[0] == \
+        pytest.approx([1 / 3, 0, 1 / 3, 0, 1 / 3, 0, 0])
+    assert grad_of(lambda x: x.median(), [1.0, np.nan, np.nan])[0] == pytest.approx([0, .5, .5])
+    # along a dim, the gradient goes to the returned index alone
+    assert grad_of(lambda x: x.median(0).values, [1.0, 1.0, 2.0])[0].sum() == 1.0
+
+
+def test_ordering_edges(device):
+    assert mdl.tensor(1.5).topk(0).values.item() == 1.5     # a 0-d tensor's top 0 is itself
+    x = mdl.tensor([1.0, 2.0, 2.0], requires_grad=True)
+    values, inverse, counts = x.unique(return_inverse=True, return_counts=True)
+    assert values.requires_grad and inverse.tolist() == [0, 1, 1] and counts.tolist() == [1, 2]
+    with pytest.raises(NotImplementedError, match='derivative of unique'):
+        values.sum().backward()
+    rows = mdl.tensor([[1, 2], [1, 2], [0, 1]])
+    assert rows.unique(dim=0, return_inverse=True)[1].tolist() == [1, 1, 0]
+    with pytest.raises(IndexError, match='0-d'):
+        mdl.tensor(1.0).unique(dim=0)
+
+
+def test_searchsorted_and_bucketize(device):
+    rows = mdl.tensor([[1.0, 2.0, 3.0], [0.0, 5.0, 6.0]])
+    assert mdl.searchsorted(rows, mdl.tensor([[2.5], [5.0]])).tolist() == [[2], [1]]
+    assert mdl.searchsorted(rows, mdl.tensor([[2.0], [5.0]]), side='right').tolist() == [[2], [2]]
+    unsorted = mdl.tensor([3.0, 1.0, 2.0])
+    assert mdl.searchsorted(unsorted, 2.0, sorter=mdl.tensor([1, 2, 0])).item() == 1
+    found = mdl.bucketize(mdl.tensor([1.5]), mdl.tensor([1.0, 2.0]), out_int32=True, right=True)
+    assert found.dtype == np.int32 and found.tolist() == [1]
+    with pytest.raises(RuntimeError, match='contradict'):
+        mdl.searchsorted(unsorted, 2.0, side='left', right=True)
+    with pytest.raises(RuntimeError, match='same leading dimensions'):
+        mdl.searchsorted(rows, mdl.tensor([2.0]))
+    with pytest.raises(RuntimeError, match='boundaries must be 1-D'):
+        mdl.bucketize(mdl.tensor([1.0]), rows)
+
+
+def test_bincount_and_histc(device):
+    index = mdl.tensor([0, 2, 2])
+    assert index.bincount(mdl.tensor([1.0, 2.0, 3.0])).dtype == np.float32
+    assert index.bincount(mdl.tensor([1, 2, 3])).tolist() == [1.0, 0.0, 5.0]      # float64
+    assert index.bincount(mdl.tensor([1, 2, 3])).dtype == np.float64
+    assert mdl.tensor([], dtype=mdl.int64).bincount(mdl.tensor([]), minlength=2).dtype == np.int64
+    weights = mdl.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    with pytest.raises(NotImplementedError, match='derivative of bincount'):
+        index.bincount(weights).sum().backward()
+    for bad in (mdl.tensor([0, -2]), mdl.tensor([[1]]), mdl.tensor([1.0])):
+        with pytest.raises(RuntimeError, match='bincount'):
+            bad.bincount()
+    with pytest.raises(TypeError, match='floating-point'):
+        mdl.tensor([1, 2]).histc(bins=3)
+    with pytest.raises(RuntimeError, match='must not be below'):
+        mdl.tensor([1.0]).histc(bins=3, min=3, max=1)
+
+
+def test_logit_xlogy_atan2_gradients_at_the_edges(device):
+    points = [-0.5, 0.0, 0.25, 1.0, 1.5]
+    np.testing.assert_allclose(grad_of(lambda x: x.logit(), points)[0],
+                               [np.nan, np.inf, 16 / 3, np.inf, np.nan])
+    np.testing.assert_allclose(grad_of(lambda x: x.logit(eps=0.0), points)[0],
+                               [0, np.inf, 16 / 3, np.inf, 0])
+    assert np.isnan(mdl.logit(mdl.tensor([-0.5]), eps=-0.1).item())     # eps < 0: no clamp
+    x, y = [0.0, 0.0, 0.0, 0.0], [0.0, -1.0, 2.0, np.nan]
+    assert to_numpy(mdl.xlogy(mdl.tensor(x), mdl.tensor(y))).tolist()[:3] == [0, 0, 0]
+    assert np.isnan(mdl.xlogy(mdl.tensor(0.0), mdl.tensor(np.nan)).item())
+    gx, gy = grad_of(mdl.xlogy, x, y)
+    np.testing.assert_allclose(gx, [0, 0, np.log(2), np.nan])
+    np.testing.assert_allclose(gy, [np.nan, 0, 0, np.nan])
+    assert [g.tolist() for g in grad_of(mdl.atan2, [0.0, 1.0], [0.0, 0.0])] == [[0, 0], [0, -1]]
+
+
+def test_index_writes_follow_pytorchs_rules(device):
+    x = mdl.zeros(3)
+    with pytest.raises(RuntimeError, match="source must be a tensor of input's dtype"):
+        x.index_add(0, mdl.tensor([1]), mdl.ones(1, dtype=mdl.float64))
+    with pytest.raises(RuntimeError, match=r'source must have shape \(2,\)'):
+        x.index_copy(0, mdl.tensor([0, 1]), mdl.ones(1))
+    with pytest.raises(IndexError, match='index must be 1-D or 0-d'):
+        x.index_add(0, mdl.tensor([[1]]), mdl.ones(1, 1))
+    ints = mdl.tensor([1, 2, 3])
+    assert ints.index_add(0, mdl.tensor([0]), mdl.tensor([4]), alpha=-0.5).tolist() == [1, 2, 3]
+    assert mdl.tensor(5.0).index_add(0, mdl.tensor([0]), mdl.tensor(1.0)).item() == 6.0
+    assert x.index_fill(0, mdl.tensor([-1]), 2.0).tolist() == [0, 0, 2]    # -1: the last one
+    assert mdl.tensor(5.0).index_fill(0, mdl.tensor([0, -1]), 2.0).item() == 2.0
+    value = mdl.tensor(2.0, requires_grad=True)
+    x.index_fill(0, mdl.tensor([1, 1, 2]), value).sum().backward()
+    assert value.grad.item() == 2.0             # each filled entry once
+    with pytest.raises(RuntimeError, match='0-d tensor'):
+        x.index_fill(0, mdl.tensor([1]), mdl.ones(1))
+
+
+def test_fill_diagonal_of_tall_matrices_and_cubes(device):
+    tall = mdl.zeros(7, 3).fill_diagonal_(1, wrap=True)
+    assert to_numpy(tall).nonzero()[0].tolist() == [0, 1, 2, 4, 5, 6]
+    assert mdl.zeros(7, 3).fill_diagonal_(1).sum().item() == 3
+    cube = mdl.zeros(2, 2, 2).fill_diagonal_(1.5)
+    assert cube[0, 0, 0].item() == cube[1, 1, 1].item() == 1.5 and cube.sum().item() == 3
+    assert mdl.zeros(2, 2, dtype=mdl.int64).fill_diagonal_(1.5).tolist() == [[1, 0], [0, 1]]
+    with pytest.raises(RuntimeError, match='fill_diagonal_'):
+        mdl.zeros(2, 3, 2).fill_diagonal_(1)
+
+
+def test_shape_arguments_checked_as_pytorch(device):
+    assert mdl.tensor(1.0).repeat(()).shape == ()
+    with pytest.raises(TypeError, match='repeat'):
+        mdl.tensor(1.0).repeat()
+    with pytest.raises(RuntimeError, match='do not multiply up'):
+        mdl.zeros(3, 0).unflatten(0, (4,))
+    assert mdl.ones(2, 3).sum_to_size([1, 3]).tolist() == [[2.0, 2.0, 2.0]]
+    assert mdl.ones(2, 3).sum_to_size(3).tolist() == [2.0, 2.0, 2.0]
+    for size in ((2,), (1, 1, 3)):
+        with pytest.raises(RuntimeError, match='does not expand'):
+            mdl.ones(2, 3).sum_to_size(size)
+    with pytest.raises(RuntimeError, match='one dtype'):
+        mdl.meshgrid(mdl.tensor([1]), mdl.tensor([1.0]), indexing='ij')
+    with pytest.raises(RuntimeError, match='0-d or 1-D'):
+        mdl.meshgrid(mdl.ones(2, 2), indexing='ij')
+
+
+def test_cdist_gradients_are_pytorchs(device):
+    a, b = [[-1.0, 0.0], [1.0, 0.5]], [[0.5, 0.0]]
+    np.testing.assert_allclose(grad_of(lambda x, y: mdl.cdist(x, y, p=0.5), a, b)[0],
+                               [[-1.0, 0.0], [2.0, 2.0]])
+    # p = inf: every element that reaches the maximum gets the whole gradient
+    top = grad_of(lambda x, y: mdl.cdist(x, y, p=np.inf), [[1.0, 1.0]], [[0.0, 0.0]])[0]
+    assert top.tolist() == [[1.0, 1.0]]
+    with pytest.raises(RuntimeError, match='as many columns'):
+        mdl.cdist(mdl.ones(2, 3), mdl.ones(2, 2))
+    with pytest.raises(RuntimeError, match='at least 2'):
+        mdl.cdist(mdl.ones(3), mdl.ones(3))
+    mode = 'donot_use_mm_for_euclid_dist'         # accepted; every mode computes the same
+    assert mdl.cdist(mdl.ones(2, 1, 3), mdl.zeros(1, 3), compute_mode=mode).shape == (2, 1, 1)
+
+
+def test_pad_modes_with_empty_dimensions(device):
+    # reflect and replicate need elements in every dimension but the batch; circular does not
+    assert F.pad(mdl.zeros(0, 2, 3), (1, 1), mode='reflect').shape == (0, 2, 5)
+    for mode in ('reflect', 'replicate'):
+        with pytest.raises(ValueError, match='no empty dimension besides the batch'):
+            F.pad(mdl.zeros(0, 1), (0, 0), mode=mode)
+    assert F.pad(mdl.zeros(2, 0, 3), (1, 1), mode='circular').shape == (2, 0, 5)
+
+
+def test_the_fixed_ops_run_on_a_second_gpu(two_gpus):
+    x = mdl.tensor([[3.0, 0.5], [0.25, 5.0]], requires_grad=True).to('cuda:1')
+    index = mdl.tensor([1, -1]).to('cuda:1')
+    outs = [x.detach().clone().fill_diagonal_(1.0), mdl.searchsorted(x.sort().values, x),
+            x.index_fill(1, index, 0.0), x.unique(dim=0), x.median(), x.logit(), x.xlogy(x),
+            mdl.atan2(x, x), mdl.cdist(x, x, p=float('inf')), mdl.cdist(x, x, p=0.5),
+            x.masked_fill(mdl.tensor([[[True]]]).to('cuda:1'), 1.0)]
+    assert [o.device for o in outs] == ['cuda:1'] * len(outs)
+    sum(o.sum() for o in outs[4:]).backward()

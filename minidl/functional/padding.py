@@ -35,12 +35,16 @@ def _widths(input, pad, mode):
                          f"with one or two more dimensions (batch, channels), given as 2, 4 or "
                          f"6 widths; got {len(pad)} widths for an input of shape "
                          f"{tuple(input.shape)}")
+    # as PyTorch: reflect and replicate need elements in every dimension but the batch
+    if mode != 'circular' and 0 in input.shape[input.ndim - dims - 1:]:
+        raise ValueError(f"pad: mode {mode!r} needs an input with no empty dimension besides "
+                         f"the batch, got shape {tuple(input.shape)}")
     widths = []
     for k in range(dims):
         axis, before, after = input.ndim - 1 - k, pad[2 * k], pad[2 * k + 1]
         n = input.shape[axis]
         limit = n - 1 if mode == 'reflect' else (n if mode == 'circular' else None)
-        if n == 0 or limit is not None and max(before, after) > limit:
+        if limit is not None and max(before, after) > limit:
             raise ValueError(f"pad: mode {mode!r} needs widths of at most {limit} for dimension "
                              f"{axis} of size {n} (input of shape {tuple(input.shape)}), got "
                              f"({before}, {after})")

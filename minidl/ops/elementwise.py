@@ -9,8 +9,8 @@ import math
 
 from .. import backend
 from ..autograd import Function
-from ..tensor import Tensor, make
-from .math import _binary, div, lift, pow, sqrt
+from ..tensor import make
+from .math import _binary, div, pow, sqrt
 from .promotion import promoted, result_type
 from .select import MaskedGrad, clip, maximum, where
 
@@ -26,8 +26,6 @@ class Elementwise(Function):
     def forward(self, x):
         if self.name == 'erf':      # NumPy has no erf: the backend takes SciPy's or CuPy's
             return backend.erf(x)
-        if self.name == 'logit':
-            return backend.array_module(x).log(x / (1 - x))
         return getattr(backend.array_module(x), self.name)(x)
 
     def backward(self, gy):
@@ -54,7 +52,6 @@ _SLOPES = {   # name: (derivative, whether it is written in terms of the output)
     'arcsinh': (lambda x: (x * x + 1).rsqrt(), False),
     'arccosh': (lambda x: (x * x - 1).rsqrt(), False),
     'arctanh': (lambda x: 1 / (1 - x * x), False),
-    'logit': (lambda x: 1 / (x * (1 - x)), False),
 }
 
 
@@ -80,14 +77,15 @@ erf = _elementwise('erf', 'erf')
 
 class Atan2(Function):
     """The angle of the point (b, a): atan2(a, b) in (-pi, pi]. Gradients gy * b / r^2 for a
-    and -gy * a / r^2 for b, r^2 = a^2 + b^2."""
+    and -gy * a / r^2 for b, r^2 = a^2 + b^2 (zero where r^2 is)."""
 
     def forward(self, a, b):
         return backend.array_module(a).arctan2(a, b)
 
     def backward(self, gy):
         a, b = self.input(0), self.input(1)
-        scale = gy / (a * a + b * b)
+        r2 = a * a + b * b
+        scale = gy * (r2 != 0) / (r2 + (r2 == 0))      # zero at the origin, as PyTorch's
         return scale * b, -scale * a
 
 
@@ -211,22 +209,51 @@ def hypot(input, other):
     return sqrt(input * input + other * other)
 
 
-_logit = _elementwise('logit', 'logit')
+class Logit(Function):
+    """log(p / (1 - p)), p = x clamped to [eps, 1 - eps] (unclamped for eps None or negative).
+    Gradient gy / (x (1 - x)), as PyTorch's: zero outside the clamp, NaN outside [0, 1]
+    without one."""
+
+    def __init__(self, eps):
+        self.eps = None if eps is None or eps < 0 else eps
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        p = x if self.eps is None else xp.clip(x, self.eps, 1 - self.eps)
+        return xp.log(p / (1 - p))
+
+    def backward(self, gy):
+        x = self.input(0)
+        low, high = (0, 1) if self.eps is None else (self.eps, 1 - self.eps)
+        outside = (x < low) | (x > high)
+        return where(outside, math.nan if self.eps is None else 0.0, gy / (x * (1 - x)))
 
 
 def logit(input, eps=None):
     """log(p / (1 - p)), elementwise, p = input clamped to [eps, 1 - eps] when eps is given;
-    its derivative 1 / (p (1 - p)) (zero outside the clamp)."""
-    return _logit(input if eps is None else clip(input, eps, 1 - eps))
+    its derivative 1 / (p (1 - p)) (zero outside the clamp). Integers give float32."""
+    if input.dtype.kind in 'biu':
+        input = input.to(dtype=backend.float32)
+    return Logit(eps)(input)
 
 
-@_in_float
-def xlogy(input, other):
-    """input * log(other), elementwise with broadcasting, and 0 where input is 0 (even where
-    other is 0: log reads 1 there, so no NaN reaches the value or the gradients)."""
-    a = input if isinstance(input, Tensor) else lift(input, other)
-    b = lift(other, a)
-    return a * where(a == 0, 1.0, b).log()
+class XLogY(Function):
+    """a * log(b), and 0 where a is 0 (unless b is NaN). Gradients, as PyTorch's: log(b) for a
+    (zero where a is 0 and b <= 0), a / b for b."""
+
+    def forward(self, a, b):
+        xp = backend.array_module(a)
+        return a * xp.log(xp.where((a == 0) & ~xp.isnan(b), xp.ones((), b.dtype), b))
+
+    def backward(self, gy):
+        a, b = self.input(0), self.input(1)
+        ga = where((a == 0) & (b <= 0), 0.0, xlogy(gy, b)) if self.needs_grad(0) else None
+        return ga, gy * a / b if self.needs_grad(1) else None
+
+
+xlogy = _in_float(_binary(XLogY, 'xlogy'))
+xlogy.__doc__ = ("input * log(other), elementwise with broadcasting, and 0 where input is 0 "
+                 "(unless other is NaN).")
 
 
 def clamp_min(input, min):

@@ -1,5 +1,5 @@
 """Indexing along a dimension: gather, scatter, scatter_add, index_select, index_add,
-index_fill, index_copy, masked_fill, masked_select, nonzero.
+index_fill, index_copy, fill_diagonal_, masked_fill, masked_select, nonzero.
 
 None needs a Function of its own. An index tensor along ``dim`` names, for every element, full
 coordinates: its own value along ``dim`` and its position along every other dimension. With
@@ -28,13 +28,14 @@ def _index_array(where_, index, input):
     return array
 
 
-def _check_range(where_, index, size, dim):
-    """PyTorch refuses indices outside [0, size) where NumPy would wrap negative ones. Checked on
-    the CPU only: on a GPU it would wait for the device (as the losses' target checks)."""
+def _check_range(where_, index, size, dim, negative=False):
+    """PyTorch refuses indices outside [0, size) (with ``negative``, [-size, size)) where NumPy
+    would wrap negative ones. Checked on the CPU only: on a GPU it would wait for the device
+    (as the losses' target checks)."""
     if backend.device_of(index) != 'cpu' or index.size == 0:
         return
     low, high = int(index.min()), int(index.max())
-    if low < 0 or high >= size:
+    if low < (-size if negative else 0) or high >= size:
         bad = low if low < 0 else high
         raise IndexError(f"{where_}: index {bad} is out of bounds for dimension {dim} with size "
                          f"{size}")
@@ -112,12 +113,46 @@ def scatter_add(input, dim, index, src):
     return input + IndexAdd(coords, input.shape)(_source('scatter_add', input, index, src, None))
 
 
-def _region(where_, input, dim, index):
-    """The axis and the index selecting entries ``index`` (1-D) along ``dim``."""
+def _region(where_, input, dim, index, fill=False):
+    """The index selecting entries ``index`` (1-D or 0-d) along ``dim`` of input, a 0-d input
+    taken as its one element (``_vector``): index then holds one entry, except for index_fill
+    (``fill``), which also counts negative entries from the end."""
     axis = normalize_dim(dim, input.ndim)
-    array = _index_array(where_, index, input).reshape(-1)
-    _check_range(where_, array, input.shape[axis] if input.ndim else 1, dim)
-    return axis, (slice(None),) * axis + (array,)
+    array = _index_array(where_, index, input)
+    if array.ndim > 1:
+        raise IndexError(f"{where_}: index must be 1-D or 0-d, got shape {tuple(array.shape)}")
+    array = array.reshape(-1)
+    if input.ndim == 0 and array.size != 1 and not fill:
+        raise IndexError(f"{where_}: the index into a 0-d input must hold one entry, got "
+                         f"{array.size}")
+    size = input.shape[axis] if input.ndim else 1
+    _check_range(where_, array, size, dim, negative=fill)
+    if fill and size:
+        array = array % size
+    return (slice(None),) * axis + (array,)
+
+
+def _vector(input):
+    """A 0-d tensor as a 1-D one of one element (and the result shaped back by ``_shaped``)."""
+    return input.reshape(1) if input.ndim == 0 else input
+
+
+def _shaped(result, input):
+    return result.reshape(()) if input.ndim == 0 else result
+
+
+def _check_source(where_, input, dim, region, source):
+    """source has input's dtype and shape, with len(index) entries along dim."""
+    n = region[-1].size
+    axis = len(region) - 1
+    expected = input.shape[:axis] + (n,) + input.shape[axis + 1:] if input.ndim else ()
+    if not isinstance(source, Tensor) or source.dtype != input.dtype:
+        raise RuntimeError(f"{where_}: source must be a tensor of input's dtype {input.dtype}, "
+                           f"got {getattr(source, 'dtype', type(source).__name__)}")
+    if source.shape != expected:
+        raise RuntimeError(f"{where_}: source must have shape {expected} (input's, with "
+                           f"len(index) = {n} along dim {dim}), got {tuple(source.shape)}")
+    return _vector(source)
 
 
 @numpy_names
@@ -125,41 +160,72 @@ def _region(where_, input, dim, index):
 def index_select(input, dim, index):
     """The entries ``index`` (a 1-D integer tensor) of input along ``dim``; that dimension's size
     becomes len(index). Differentiable in input."""
-    return GetItem(_region('index_select', input, dim, index)[1])(input)
+    region = _region('index_select', input, dim, index)
+    return _shaped(GetItem(region)(_vector(input)), input)
 
 
 @numpy_names
 @on_input_device
 def index_add(input, dim, index, source, alpha=1):
     """A copy of input with alpha * source[i] added to entry index[i] along ``dim`` (adding up
-    where an index repeats); source has input's shape with len(index) along dim."""
-    axis, region = _region('index_add', input, dim, index)
-    scaled = source if alpha == 1 else source * alpha
-    return input + IndexAdd(region, input.shape)(scaled.to(dtype=input.dtype))
+    where an index repeats); source has input's shape and dtype, with len(index) along dim."""
+    region = _region('index_add', input, dim, index)
+    source = _check_source('index_add', input, dim, region, source)
+    if alpha != 1:      # (integers are scaled by an integer, alpha truncated, as PyTorch)
+        source = source * (alpha if input.dtype.kind == 'f' else int(alpha))
+    return _shaped(_vector(input) + IndexAdd(region, _vector(input).shape)(source), input)
 
 
 @numpy_names
 @on_input_device
 def index_fill(input, dim, index, value):
     """A copy of input with the entries ``index`` along ``dim`` set to ``value`` (a number or a
-    0-d tensor)."""
-    _, region = _region('index_fill', input, dim, index)
-    return IndexPut(region)(input, lift(value, input).to(dtype=input.dtype))
+    0-d tensor); negative entries count from the end. Differentiable in input and a tensor
+    value (which gets the gradient of each filled entry once, even if index repeats it)."""
+    region = _region('index_fill', input, dim, index, fill=True)
+    region = region[:-1] + (input._xp().unique(region[-1]),)
+    value = lift(value, input)
+    if value.ndim != 0:
+        raise RuntimeError(f"index_fill: value must be a number or a 0-d tensor, got a tensor "
+                           f"with {value.ndim} dimensions")
+    return _shaped(IndexPut(region)(_vector(input), value.to(dtype=input.dtype)), input)
 
 
 @numpy_names
 @on_input_device
 def index_copy(input, dim, index, source):
     """A copy of input with entry index[i] along ``dim`` replaced by source[i] (source has
-    input's shape with len(index) along dim)."""
-    _, region = _region('index_copy', input, dim, index)
-    return IndexPut(region)(input, source.to(dtype=input.dtype))
+    input's shape and dtype, with len(index) along dim)."""
+    region = _region('index_copy', input, dim, index)
+    source = _check_source('index_copy', input, dim, region, source)
+    return _shaped(IndexPut(region)(_vector(input), source), input)
+
+
+@on_input_device
+def fill_diagonal_(input, fill_value, wrap=False):
+    """Fill the main diagonal input[i, i, ..., i] with ``fill_value``, in place; returns input.
+    input has 2 dims, or more of one length. The diagonal of a tall matrix (N, M) stops at
+    row M, or with ``wrap`` starts again every M + 1 rows (as NumPy's fill_diagonal)."""
+    if input.ndim < 2 or (input.ndim > 2 and len(set(input.shape)) > 1):
+        raise RuntimeError(f"fill_diagonal_: input must have 2 dimensions, or more of one "
+                           f"length, got shape {tuple(input.shape)}")
+    xp = input._xp()
+    if input.ndim > 2:
+        coordinates = (xp.arange(input.shape[0]),) * input.ndim
+    else:
+        rows, columns = input.shape
+        # the diagonal's positions in row-major order, one row and one column (M + 1) apart
+        end = rows * columns if wrap else min(rows, columns) * (columns + 1)
+        positions = xp.arange(0, min(end, rows * columns), columns + 1)
+        coordinates = (positions // max(columns, 1), positions % max(columns, 1))
+    input[tuple(make(c) for c in coordinates)] = fill_value
+    return input
 
 
 @on_input_device
 def masked_fill(input, mask, value):
-    """A copy of input with ``value`` (a number or a 0-d tensor) where the bool ``mask``
-    (broadcasting to input's shape) is True. Differentiable in input and a tensor value."""
+    """A copy of input with ``value`` (a number or a 0-d tensor) where the bool ``mask`` is
+    True, both broadcast together. Differentiable in input and a tensor value."""
     if not isinstance(mask, Tensor) or mask.dtype != backend.bool_:
         raise TypeError(f"masked_fill: mask must be a bool tensor, got "
                         f"{getattr(mask, 'dtype', type(mask).__name__)}")
@@ -167,7 +233,9 @@ def masked_fill(input, mask, value):
     if value.ndim != 0:
         raise RuntimeError(f"masked_fill: value must be a number or a 0-d tensor, got a tensor "
                            f"with {value.ndim} dimensions")
-    return where(mask.broadcast_to(input.shape), value.to(dtype=input.dtype), input)
+    # (out of place, input grows to a larger mask's shape, as PyTorch's; in place, the write
+    # refuses a result larger than the tensor)
+    return where(mask, value.to(dtype=input.dtype), input)
 
 
 def masked_select(input, mask):

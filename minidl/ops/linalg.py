@@ -246,10 +246,49 @@ def norm(input, p='fro', dim=None, keepdim=False, dtype=None):
     return (x.abs() ** p).sum(axes, keepdim=keepdim) ** (1.0 / p)
 
 
-def cdist(x1, x2, p=2.0):
-    """Distances between the rows of x1 (..., P, M) and of x2 (..., R, M): (..., P, R), the
-    p-norm of each difference (the 2-norm's gradient at a zero distance is zero)."""
-    return norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, dim=-1)
+def cdist(x1, x2, p=2.0, compute_mode=None):
+    """Distances between the rows of x1 (..., P, M) and of x2 (..., R, M), batch dims
+    broadcasting: (..., P, R), the p-norm (p >= 0) of each difference (the 2-norm's gradient at
+    a zero distance is zero). ``compute_mode``: accepted for PyTorch's calls; every mode computes
+    the differences directly."""
+    for name, x in (('x1', x1), ('x2', x2)):
+        if x.ndim < 2 or x.dtype.kind != 'f':
+            raise RuntimeError(f"cdist: {name} must be a floating-point tensor of at least 2 "
+                               f"dimensions, got {x.dtype} of shape {tuple(x.shape)}")
+    if x1.dtype != x2.dtype or x1.shape[-1] != x2.shape[-1] or p < 0:
+        raise RuntimeError(f"cdist: x1 and x2 need one dtype and as many columns, and p must be "
+                           f"non-negative; got {x1.dtype} {tuple(x1.shape)}, {x2.dtype} "
+                           f"{tuple(x2.shape)}, p={p}")
+    return Distance(float(p))(x1.unsqueeze(-2) - x2.unsqueeze(-3))
+
+
+class Distance(Function):
+    """The p-norm of each row d (..., M) of differences: (...). cdist's gradient, as PyTorch's:
+    gy sign(d) (|d| / dist)^(p - 1), zero where the distance or the difference is zero; for
+    p = inf, gy sign(d) at every element that reaches the maximum; zero for p = 0."""
+    saves_output = True
+
+    def __init__(self, p):
+        self.p = p
+
+    def forward(self, d):
+        xp = backend.array_module(d)
+        size = xp.abs(d)
+        if self.p == 0:
+            return (size != 0).sum(axis=-1).astype(d.dtype)
+        if self.p == math.inf:
+            return size.max(axis=-1) if d.shape[-1] else xp.zeros(d.shape[:-1], d.dtype)
+        return (size ** self.p).sum(axis=-1) ** (1 / self.p)
+
+    def backward(self, gy):
+        d, dist, gy = self.input(0), self.output().unsqueeze(-1), gy.unsqueeze(-1)
+        if self.p == 0:
+            return make(backend.array_module(d.array).zeros(d.shape, gy.dtype))
+        if self.p == math.inf:
+            return gy * d.sign() * (d.abs() == dist)
+        # (the ones added where d or dist is zero keep the power finite; sign(d) zeroes it)
+        ratio = (d.abs() + (d == 0)) / (dist + (dist == 0))
+        return gy * d.sign() * ratio ** (self.p - 1)
 
 
 # ---------------------------------------------------------------- diagonals and triangles

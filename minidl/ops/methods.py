@@ -102,15 +102,6 @@ def _reflected(op):
     return lambda a, b: op(b, a)
 
 
-def fill_diagonal_(self, fill_value, wrap=False):
-    """Fill the main diagonal of a 2-D tensor with ``fill_value``, in place (wrap=True, which
-    restarts the diagonal below a tall matrix, is not supported)."""
-    if self.ndim != 2 or wrap:
-        raise NotImplementedError("fill_diagonal_: only for 2-D tensors, without wrap")
-    linalg.diagonal(self).fill_(fill_value)
-    return self
-
-
 _in_place = inplace.inplace_version
 
 _METHODS = dict(
@@ -147,8 +138,7 @@ _METHODS = dict(
     is_floating_point=is_floating_point, element_size=element_size, nelement=numel,
     ndimension=lambda self: self.ndim, stride=stride, is_complex=lambda self: False,
     where=where_method, pin_memory=_unchanged, share_memory_=_unchanged,
-    sum_to_size=lambda self, *size: sum_to(self, size[0] if len(size) == 1 and isinstance(
-        size[0], (tuple, list)) else size),
+    sum_to_size=rearrange.sum_to_size,
     split_with_sizes=lambda self, split_sizes, dim=0: split(self, list(split_sizes), dim),
     unfold=rearrange.windows,
     # in place (inplace.py)
@@ -161,7 +151,7 @@ _METHODS = dict(
     neg_=_in_place(neg, reads_target=False), pow_=_in_place(pow),
     sqrt_=_in_place(sqrt, reads_target=False), sigmoid_=_in_place(sigmoid, reads_target=False),
     tanh_=_in_place(tanh, reads_target=False), relu_=activation.relu_,
-    fill_diagonal_=fill_diagonal_,
+    fill_diagonal_=index.fill_diagonal_,
 )
 
 # x.name(...) is module.name(x, ...) for these names
@@ -180,7 +170,7 @@ _SAME_NAMES = {
            'masked_fill masked_select nonzero argwhere',
     linalg: 'mm bmm mv dot outer addmm cross diagonal diag trace tril triu norm',
     rearrange: 'flip fliplr flipud roll repeat tile repeat_interleave chunk unbind narrow '
-               'select movedim swapaxes unflatten expand_as view_as reshape_as type_as '
+               'select movedim swapaxes swapdims unflatten expand_as view_as reshape_as type_as '
                'contiguous is_contiguous diff rot90',
     like: 'new_zeros new_ones new_full new_empty new_tensor normal_ uniform_ bernoulli_ '
           'random_ exponential_ bernoulli multinomial',
@@ -191,7 +181,7 @@ for module, names in _SAME_NAMES.items():
 _ALIASES = dict(subtract='sub', multiply='mul', divide='div', true_divide='div',
                 negative='neg', absolute='abs', arctan='atan', arcsin='asin', arccos='acos',
                 arctan2='atan2', arcsinh='asinh', arccosh='acosh', arctanh='atanh',
-                fix='trunc', ger='outer', moveaxis='movedim', swapdims='swapaxes')
+                fix='trunc', ger='outer', moveaxis='movedim')
 _METHODS.update({alias: _METHODS[name] for alias, name in _ALIASES.items()})
 
 # In-place forms x.name_(...): the op computes the new values, and its backward may read its

@@ -12,7 +12,7 @@ from .. import backend
 from ..autograd import Function
 from .placement import on_input_device
 from .reduce import normalize_dim, numpy_names
-from .shape import cat, reshape, split, transpose
+from .shape import cat, reshape, split, sum_to, transpose
 
 
 def _dims(dims, ndim, name='dims'):
@@ -87,9 +87,9 @@ def _sizes(sizes):
 def repeat(input, *sizes):
     """input repeated sizes[i] times along dimension i (new leading dimensions when sizes is
     longer than input.shape), as torch.Tensor.repeat and numpy.tile."""
-    sizes = _sizes(sizes)
-    if not sizes and input.ndim == 0:
+    if not sizes:
         raise TypeError("repeat: give the number of repeats of each dimension")
+    sizes = _sizes(sizes)
     if len(sizes) < input.ndim:
         raise RuntimeError(f"repeat: the number of repeats ({len(sizes)}) can not be smaller "
                            f"than the number of dimensions of the tensor ({input.ndim})")
@@ -182,7 +182,22 @@ def swapaxes(input, axis0, axis1):
     return transpose(input, axis0, axis1)
 
 
-swapdims = swapaxes
+def swapdims(input, dim0, dim1):
+    """input with two dimensions swapped (transpose's other name)."""
+    return transpose(input, dim0, dim1)
+
+
+def sum_to_size(input, *size):
+    """input summed over the dimensions that ``size`` (unpacked or a tuple) broadcasts, so that
+    the result has that size: the reverse of ``expand(size)``."""
+    if not size:
+        raise TypeError("sum_to_size: give the size to sum to")
+    size = _sizes(size)
+    if len(size) > input.ndim or any(n not in (1, m) for n, m in zip(reversed(size),
+                                                                     reversed(input.shape))):
+        raise RuntimeError(f"sum_to_size: size {tuple(size)} does not expand to input's shape "
+                           f"{tuple(input.shape)}")
+    return sum_to(input, size)
 
 
 @numpy_names
@@ -194,9 +209,9 @@ def unflatten(input, dim, sizes):
     known = math.prod(s for s in sizes if s != -1)
     if sizes.count(-1) == 1 and known and n % known == 0:
         sizes[sizes.index(-1)] = n // known
-    elif sizes.count(-1) == 1 and not known:
-        raise RuntimeError(f"unflatten: sizes {tuple(sizes)} leave -1 ambiguous for dimension "
-                           f"{dim} of size {n}")
+    if sizes.count(-1) or math.prod(sizes) != n or not sizes:
+        raise RuntimeError(f"unflatten: sizes {tuple(sizes)} do not multiply up to the size of "
+                           f"dimension {dim} ({n}), or leave -1 ambiguous")
     return input.reshape(input.shape[:axis] + tuple(sizes) + input.shape[axis + 1:])
 
 
@@ -253,6 +268,11 @@ def meshgrid(*tensors, indexing='ij'):
         tensors = tuple(tensors[0])
     if indexing not in ('ij', 'xy'):
         raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    if not tensors or len({(t.dtype, t.device) for t in tensors}) > 1 or any(
+            t.ndim > 1 for t in tensors):
+        raise RuntimeError("meshgrid: expects one or more 0-d or 1-D tensors of one dtype and "
+                           "device, got " + ', '.join(f"{t.dtype} of shape {tuple(t.shape)} on "
+                                                      f"{t.device}" for t in tensors))
     swap = indexing == 'xy' and len(tensors) > 1
     order = [1, 0] + list(range(2, len(tensors))) if swap else list(range(len(tensors)))
     shape = tuple(tensors[i].numel() for i in order)

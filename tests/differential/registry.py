@@ -3,7 +3,9 @@
 HOW TO ADD AN OP (e.g. after adding ``minidl.flip``)
 ----------------------------------------------------
 In the spec module of its family (``specs_math.py``, ``specs_reduce.py``, ``specs_shape.py``,
-``specs_functional.py``, ``specs_layers.py``, ``specs_more.py``) add one call::
+``specs_functional.py``, ``specs_layers.py``, ``specs_more.py``; issue 14's surface in
+``specs_surface*.py``, where ``with_forms`` registers a function, its method and its in-place
+form at once) add one call::
 
     spec('flip', lambda x, dims: x.flip(dims), lambda x, dims: x.flip(dims),
          case(tensors(kinds='fib'), lambda s: st.fixed_dictionaries({'dims': dims_of(len(s[0]))})),
@@ -23,7 +25,10 @@ In the spec module of its family (``specs_math.py``, ``specs_reduce.py``, ``spec
   README's table of differences).
 - ``covers``: the public names the spec exercises ('mdl.x', 'Tensor.x', 'F.x', 'nn.X').
   ``test_every_public_op_has_a_spec`` fails for a public name that no spec covers and that is
-  not in ``NOT_COMPARED`` (with its reason).
+  not in ``NOT_COMPARED`` (with its reason): a new op is compared from the day it is added.
+
+Where minidl differs from PyTorch on purpose, the README's table "Differences from PyTorch" says
+so, and the spec says how it avoids the case (or ``extends=True``) with a comment.
 """
 import dataclasses
 from typing import Callable
@@ -58,11 +63,6 @@ def spec(name, minidl, torch, case, covers=(), **options):
         raise ValueError(f"two specs are named {name!r}")
     SPECS.append(Spec(name, minidl, torch, case, tuple(covers), **options))
 
-
-# Public names whose spec is still to write, or whose differences are still to settle, and why:
-# the coverage test lets them pass with a warning that lists them (issue 14's ops came after the
-# differential test was written; ``specs_surface.py`` adds to this).
-PENDING = {}
 
 # Public names that no spec compares with PyTorch, and why.
 NOT_COMPARED = {

@@ -194,7 +194,8 @@ def _float_dtypes(value):
 
 
 def run_case(spec, case):
-    """Compare minidl and PyTorch on one case of ``spec``."""
+    """Compare minidl and PyTorch on one case of ``spec``; True when both computed a result
+    (False when both refused the case)."""
     if len(_float_dtypes([case.inputs, case.kwargs])) > 1:
         # float32 meets float64: a result is only as precise as float32 (PyTorch computes a
         # float64 0-d operand's gradient in float32, for one)
@@ -206,16 +207,17 @@ def run_case(spec, case):
     t_out, t_err = call(spec.torch, t_args, t_kwargs)
     if t_err is not None and m_err is not None:
         check_words(m_err, spec.name)
-        return
+        return False
     if t_err is not None and not spec.extends:
         raise Mismatch(f"{spec.name}: PyTorch raised {t_err!r}, minidl returned a result")
     if m_err is not None:
         raise Mismatch(f"{spec.name}: minidl raised {m_err!r}, PyTorch did not") from m_err
     if t_err is not None:
-        return
+        return False
     m_outs, t_outs = compare_outputs(m_out, t_out, spec)
     if spec.grad:
         rng = np.random.default_rng(0)
         m_ins = leaves(m_args) + leaves(list(m_kwargs.values()))
         t_ins = leaves(t_args) + leaves(list(t_kwargs.values()))
         compare_gradients(spec, m_ins, t_ins, m_outs, t_outs, rng)
+    return True

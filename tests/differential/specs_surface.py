@@ -9,24 +9,7 @@ from hypothesis import strategies as st
 import minidl as mdl
 
 from .draw import Case, Input, case, dim_of, dims_of, inputs_of, scalars, shapes, tensors
-from .registry import PENDING, spec
-
-# Differences found on the first runs, left to the ops' owner (issue 14): these are not
-# registered; their names are PENDING until a fix or a README entry settles them.
-KNOWN_DIFFERENCES = {
-    'kthvalue': 'the index returned among tied values differs from PyTorch\'s',
-    'topk': 'the indices returned among tied values differ from PyTorch\'s',
-    'median': 'the gradient goes to another one of tied median elements than PyTorch\'s',
-    'logit': 'the gradient differs from PyTorch\'s at 0 and 1',
-    'xlogy': 'the gradient in y differs from PyTorch\'s where x is 0',
-    'atan2': 'the gradient differs from PyTorch\'s at (0, 0)',
-    'arctan2': 'the gradient differs from PyTorch\'s at (0, 0)',
-    'unique': 'the result does not require grad where PyTorch\'s does',
-    'swapdims': 'takes no dim0=/dim1= keywords (PyTorch\'s names)',
-}
-PENDING['mdl.masked_fill'] = ("out of place, PyTorch also broadcasts x to a larger mask, "
-                              "which minidl refuses (the other cases are compared)")
-
+from .registry import spec
 
 def _forms(name):
     """The forms of ``name`` that exist in both frameworks."""
@@ -55,15 +38,18 @@ def _covers(name, forms):
     return [names[f] for f in forms]
 
 
-def _register(name, inputs, kwargs=None, **options):
+def with_forms(name, cases, label=None, **options):
+    """Register ``name`` in each of its forms (function, method, in place), on ``cases`` (a
+    strategy of Cases), as the spec 'surface name' (or ``label``)."""
     forms = _forms(name)
-    if name in KNOWN_DIFFERENCES:
-        PENDING.update(dict.fromkeys(_covers(name, forms), KNOWN_DIFFERENCES[name]))
-        return
-    extra = kwargs or (lambda s: st.fixed_dictionaries({}))
-    spec(f'surface {name}', _call(mdl, name), _call(torch, name),
-         case(inputs, lambda s: extra(s).flatmap(lambda kw: st.sampled_from(forms).map(
-             lambda f: {**kw, 'form': f}))), covers=_covers(name, forms), **options)
+    spec(label or f'surface {name}', _call(mdl, name), _call(torch, name),
+         cases.flatmap(lambda c: st.sampled_from(forms).map(
+             lambda f: Case(c.inputs, {**c.kwargs, 'form': f}))),
+         covers=_covers(name, forms), **options)
+
+
+def _register(name, inputs, kwargs=None, **options):
+    with_forms(name, case(inputs, kwargs), **options)
 
 
 _UNARY = ('absolute acos acosh asin asinh atan atanh arccos arccosh arcsin arcsinh arctan '
@@ -88,6 +74,15 @@ for _name in _BINARY:
     _register(_name, tensors(2, kinds='fib'), extends=_name in _EXTENDS)
 for _name in ('clamp_min', 'clamp_max'):
     _register(_name, tensors(2, kinds='fi'))
+_register('logit', tensors(1, kinds='fi', domain='unit'), lambda s: st.fixed_dictionaries(
+    {'eps': st.sampled_from([None, 0.0, 0.25, -0.5])}), label='logit eps')
+for _name in ('xlogy', 'atan2'):        # second derivatives, away from zero
+    _register(_name, tensors(2, kinds='f', domain='positive'), label=f'{_name} smooth',
+              smooth=True)
+spec('xlogy of a number', lambda x, n, first: mdl.xlogy(n, x) if first else mdl.xlogy(x, n),
+     lambda x, n, first: torch.xlogy(n, x) if first else torch.xlogy(x, n),
+     case(tensors(1, kinds='fib'), lambda s: st.fixed_dictionaries(
+         {'n': scalars('fi'), 'first': st.booleans()})), covers=['mdl.xlogy'])
 _register('isclose', tensors(2, kinds='fi', same_dtype=True))
 _register('lerp', tensors(3, kinds='f', same_dtype=True))
 _register('addcmul', tensors(3, kinds='f'))
@@ -112,12 +107,9 @@ def _dim_only(s):
 
 for _name in ('cumsum', 'cumprod', 'argsort', 'msort', 'sort'):
     _register(_name, tensors(1, kinds='fi'), None if _name == 'msort' else _dim_only)
-for _name in ('prod', 'any', 'all', 'count_nonzero', 'median', 'norm', 'std_mean', 'var_mean'):
+for _name in ('prod', 'any', 'all', 'count_nonzero', 'norm', 'std_mean', 'var_mean'):
     _register(_name, tensors(1, kinds='f'))
-for _name in ('topk', 'kthvalue'):
-    _register(_name, tensors(1, kinds='f', min_ndim=1), lambda s: st.fixed_dictionaries(
-        {'k': st.integers(1, 2), 'dim': dim_of(len(s[0]))}))
-_register('unique', tensors(1, kinds='fi'), grad=False)
+# (topk, kthvalue, median, unique: specs_surface_order.py)
 _register('nonzero', tensors(1, kinds='fib'), grad=False)
 _register('argwhere', tensors(1, kinds='fib'), grad=False)
 
@@ -143,9 +135,9 @@ for _name in ('movedim', 'moveaxis'):
     _register(_name, tensors(1, kinds='fi', min_ndim=1), lambda s: st.tuples(
         dim_of(len(s[0])), dim_of(len(s[0]))).map(lambda d: {'source': d[0],
                                                            'destination': d[1]}))
-for _name in ('swapaxes', 'swapdims'):
-    _register(_name, tensors(1, kinds='fi', min_ndim=1), lambda s: st.tuples(
-        dim_of(len(s[0])), dim_of(len(s[0]))).map(lambda d: {'dim0': d[0], 'dim1': d[1]}))
+for _name, _words in (('swapaxes', ('axis0', 'axis1')), ('swapdims', ('dim0', 'dim1'))):
+    _register(_name, tensors(1, kinds='fi', min_ndim=1), lambda s, w=_words: st.tuples(
+        dim_of(len(s[0])), dim_of(len(s[0]))).map(lambda d: dict(zip(w, d))))
 _register('narrow', tensors(1, kinds='fi', min_ndim=1), lambda s: st.tuples(
     dim_of(len(s[0]), allow_bad=False), st.integers(0, 2), st.integers(0, 2)).map(
     lambda a: {'dim': a[0], 'start': a[1], 'length': a[2]}))
@@ -216,11 +208,9 @@ spec('surface gather', lambda x, dim, index, form: mdl.gather(x, dim, index)
 
 @st.composite
 def _masked_case(draw):
-    # (a mask that broadcasts to x's shape: PyTorch's out-of-place masked_fill also grows x to a
-    # larger mask, which minidl refuses; PENDING)
-    x, mask = draw(tensors(2, kinds='fb').filter(lambda i: i[1].values.size and all(
-        m in (1, n) for m, n in zip(i[1].values.shape[::-1], i[0].values.shape[::-1])) and
-        i[1].values.ndim <= i[0].values.ndim))
+    # (a mask broadcasting with x: out of place, x grows to a larger mask's shape; in place,
+    # that is refused)
+    x, mask = draw(tensors(2, kinds='fb'))
     return Case([x, Input(mask.values.astype(bool), grad=False)],
                 {'value': draw(scalars('f'))})
 
@@ -274,13 +264,3 @@ def _index_select_case(draw):
 spec('surface index_select', lambda x, dim, index: mdl.index_select(x, dim, index),
      lambda x, dim, index: torch.index_select(x, dim, index), _index_select_case(),
      covers=['mdl.index_select', 'Tensor.index_select'])
-
-PENDING.update(dict.fromkeys(
-    ['Tensor.' + n for n in (
-        'index_add index_add_ index_copy index_copy_ index_fill index_fill_ scatter scatter_ '
-        'scatter_add scatter_add_ repeat sum_to_size split_with_sizes unflatten unfold '
-        'fill_diagonal_ bincount histc').split()] +
-    ['mdl.' + n for n in (
-        'index_add index_copy index_fill scatter scatter_add unflatten bincount histc bucketize '
-        'searchsorted cdist meshgrid broadcast_tensors').split()],
-    "issue 14's op: its spec is still to write"))
