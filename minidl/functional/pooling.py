@@ -55,16 +55,22 @@ def _out_size(n, k, s, p, d, ceil_mode):
     return out
 
 
-def _alloc(like, shape, fill=None):
-    """A new array of ``shape`` with the same axis order in memory as ``like`` (so a (C, H, W, N)
-    layout stays one), zero-filled or filled with ``fill``."""
+def _axis_order(array):
+    """The axes of ``array`` from the outermost in memory to the innermost (C order on ties)."""
+    if len(set(array.strides)) < array.ndim:   # ties (size-1 axes): plain C order
+        return list(range(array.ndim))
+    return sorted(range(array.ndim), key=lambda a: -array.strides[a])
+
+
+def _alloc(like, shape, fill=None, dtype=None):
+    """A new array of ``shape`` (and like's dtype, or ``dtype``) with the same axis order in
+    memory as ``like`` (so a (C, H, W, N) layout stays one), zero-filled or filled with
+    ``fill``."""
     xp = backend.array_module(like)
-    order = sorted(range(like.ndim), key=lambda a: -like.strides[a])
-    if len(set(like.strides)) < like.ndim:   # ties (size-1 axes): plain C order
-        order = list(range(like.ndim))
+    order = _axis_order(like)
     base_shape = tuple(shape[a] for a in order)
-    base = (xp.zeros(base_shape, like.dtype) if fill is None
-            else xp.full(base_shape, fill, like.dtype))
+    base = (xp.zeros(base_shape, dtype or like.dtype) if fill is None
+            else xp.full(base_shape, fill, dtype or like.dtype))
     inverse = sorted(range(like.ndim), key=lambda a: order[a])
     return base.transpose(inverse)
 
@@ -152,6 +158,13 @@ class _MaxScatter(Function):
         self.pool, self.which = pool, which
 
     def forward(self, gy):
+        if _axis_order(gy) != _axis_order(self.which):
+            # gy copied once into the layout of the forward's input (which has it): otherwise
+            # every offset's slice-write transposes, and the layers below get a gradient in
+            # another layout than their own arrays (each of their passes then transposes too)
+            same = _alloc(self.which, gy.shape, dtype=gy.dtype)
+            same[...] = gy
+            gy = same
         gx = _alloc(gy, gy.shape[:2] + self.pool.extent)
         return _scatter(self.pool, gx, lambda k: gy * (self.which == k))
 
