@@ -8,7 +8,8 @@ engine's ``propagate`` (one Function's backward and the sending of its gradients
 runs the workload's step a few times and prints the time of each (Function, input shapes) in
 the forward and the backward pass, per step, largest first; what is left of the step (the
 optimizer, the loss's glue, Python) is the "outside any Function" line. Nothing in minidl is
-changed: the wrapping happens here, at run time.
+changed: the wrapping happens here, at run time. Times are the process's CPU time (on a shared
+machine they move less with other people's load than wall time does).
 """
 import argparse
 import collections
@@ -38,11 +39,11 @@ def instrument(totals):
         if within and kind == 'forward':      # an op inside a backward counts there
             kind, key = 'backward', f"{within[-1]} > {key}"
         stack.append(0.0)
-        start = time.perf_counter()
+        start = time.process_time()
         try:
             return run()
         finally:
-            spent = time.perf_counter() - start
+            spent = time.process_time() - start
             inner = stack.pop()
             totals[(kind, key)] += spent - inner
             stack[-1] += spent
@@ -77,10 +78,10 @@ def main(argv=None):
     step()
     totals = collections.defaultdict(float)
     instrument(totals)
-    start = time.perf_counter()
+    start = time.process_time()
     for _ in range(args.steps):
         step()
-    whole = (time.perf_counter() - start) / args.steps * 1e3
+    whole = (time.process_time() - start) / args.steps * 1e3
     rows = sorted(((t / args.steps * 1e3, kind, key) for (kind, key), t in totals.items()),
                   reverse=True)
     inside = sum(ms for ms, _, _ in rows)

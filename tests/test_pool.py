@@ -261,6 +261,20 @@ def test_max_pool_gradient_in_another_layout_comes_back_in_the_input_layout(devi
     assert _memory_order(strided.grad.array) == (1, 2, 3, 0)
 
 
+def test_global_average_pooling_gradient_keeps_the_input_layout(device):
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((3, 4, 5, 6))
+    strided = _t(np.ascontiguousarray(x.transpose(1, 2, 3, 0)), device).permute(3, 0, 1, 2)
+    strided.requires_grad_(True)
+    gy = rng.standard_normal((3, 4, 1, 1))
+    F.adaptive_avg_pool2d(strided, 1).backward(_t(gy, device))
+    np.testing.assert_allclose(to_numpy(strided.grad), np.broadcast_to(gy / 30, x.shape),
+                               rtol=1e-12)
+    assert _memory_order(strided.grad.array) == (1, 2, 3, 0)
+    plain = _t(x, device, grad=True)
+    assert mdl.gradgradcheck(lambda t: F.adaptive_avg_pool2d(t, 1) ** 2, [plain])
+
+
 # ---------------------------------------------------------------- against PyTorch
 @pytest.mark.parametrize('name,shape,kw', [
     ('max_pool2d', (2, 3, 9, 8), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,

@@ -62,12 +62,12 @@ def _axis_order(array):
     return sorted(range(array.ndim), key=lambda a: -array.strides[a])
 
 
-def _alloc(like, shape, fill=None, dtype=None):
+def _alloc(like, shape, fill=None, dtype=None, order=None):
     """A new array of ``shape`` (and like's dtype, or ``dtype``) with the same axis order in
-    memory as ``like`` (so a (C, H, W, N) layout stays one), zero-filled or filled with
-    ``fill``."""
+    memory as ``like`` (so a (C, H, W, N) layout stays one), or the axis order ``order``;
+    zero-filled or filled with ``fill``."""
     xp = backend.array_module(like)
-    order = _axis_order(like)
+    order = _axis_order(like) if order is None else order
     base_shape = tuple(shape[a] for a in order)
     base = (xp.zeros(base_shape, dtype or like.dtype) if fill is None
             else xp.full(base_shape, fill, dtype or like.dtype))
@@ -246,6 +246,35 @@ class _AvgScatter(Function):
         return AvgPool2d(self.pool, self.scale)(ggx)
 
 
+class GlobalAvgPool2d(Function):
+    """The mean of every plane of x (N, C, H, W) -> (N, C, 1, 1): adaptive average pooling to
+    1x1, whose gradient comes back in x's memory layout (a mean's broadcast gradient would
+    make every elementwise backward below it write plain (N, C, H, W) order)."""
+
+    def forward(self, x):
+        self.shape, self.order = x.shape, _axis_order(x)
+        return x.mean(axis=(2, 3), keepdims=True)
+
+    def backward(self, gy):
+        return _Spread(self.shape, self.order)(gy)
+
+
+class _Spread(Function):
+    """gy (N, C, 1, 1) / (H*W) over every plane of an (N, C, H, W) array laid out in ``order``:
+    the adjoint of GlobalAvgPool2d."""
+
+    def __init__(self, shape, order):
+        self.shape, self.order = shape, order
+
+    def forward(self, gy):
+        gx = _alloc(gy, self.shape, order=self.order)
+        gx[...] = gy * gy.dtype.type(1.0 / (self.shape[2] * self.shape[3]))
+        return gx
+
+    def backward(self, ggx):
+        return GlobalAvgPool2d()(ggx)
+
+
 # ---------------------------------------------------------------- argument checks
 def _check_input(op, x, dims):
     if not isinstance(x, Tensor):
@@ -377,7 +406,7 @@ def _adaptive_avg(op, dims, input, output_size):
     out = (1,) + sizes if dims == 1 else sizes
     (h, w), (oh, ow) = x.shape[2:], out
     if out == (1, 1):
-        y = x.mean((2, 3), keepdim=True)           # global average pooling
+        y = GlobalAvgPool2d()(x)                    # global average pooling
     elif h % oh == 0 and w % ow == 0:              # equal bins: plain average pooling
         y = avg_pool2d(x, (h // oh, w // ow))
     else:                                          # bins of varying size: two small matmuls

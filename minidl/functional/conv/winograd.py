@@ -34,11 +34,13 @@ where the input gradient of the overlapping tiles is added up, and Gy serves bot
 V is the forward's own input transform: keep it from the forward rather than transform the
 source again.
 
-Every 2-sided transform is a row pass and a column pass over whole arrays: the same row
-(column) of every tile is one strided slice, so Python loops run over the 4 or 16 positions
-within a tile, never over tiles or pixels. The matrices' entries are 0, +-1 and +-1/2, so the
-passes are additions and subtractions written into ``out`` arrays (ufuncs' ``out=``, no
-temporaries); float32 stays float32 throughout.
+Every 2-sided transform of the data is a row pass and a column pass over whole arrays: the same
+row (column) of every tile is one strided slice, so Python loops run over the 4 or 16 positions
+within a tile, never over tiles or pixels. B's and A's entries are 0 and +-1, so the passes are
+additions and subtractions written into ``out`` arrays (ufuncs' ``out=``, no temporaries). The
+kernels' transforms (O*C small 3x3 and 4x4 matrices) are instead one matrix product each with
+G (x) G, the Kronecker product: strided passes over 9 or 16 numbers a kernel are slow. float32
+stays float32 throughout.
 
 Speed on the CPU, where NumPy runs an operation over long contiguous stretches much faster than
 over N numbers at a time: input_transform and grad_output_transform first copy their input with
@@ -67,6 +69,9 @@ from ... import backend, cpu
 
 # B^T's rows each hold two nonzeros: row a of B^T d is  d[p] + sign * d[q]  for (p, q, sign)
 _BT_ROWS = ((0, 2, -1), (1, 2, +1), (2, 1, -1), (1, 3, -1))
+_G = ((1, 0, 0), (.5, .5, .5), (.5, -.5, .5), (0, 0, 1))
+_KRON_G = [[_G[a][i] * _G[b][j] for i in range(3) for j in range(3)]
+           for a in range(4) for b in range(4)]
 CPU_BLOCK_BYTES = 2 ** 20   # scratch per channel block on the CPU: about half a core's L2
 PRODUCT_BLOCK_BYTES = 24 * 2 ** 20  # GEMM products per block of tile rows (conv3x3*), CPU:
                                     # large GEMMs, yet below malloc's 32 MiB mmap threshold
@@ -169,31 +174,22 @@ def _parities(x, h2, w2):
     return x.reshape(x.shape[0], h2, 2, w2, 2, x.shape[3]).transpose(0, 2, 1, 4, 3, 5)
 
 
-def _g_pass(xp, parts, outs):
-    """The four rows of G applied to three arrays: outs = (p0, (p0+p1+p2)/2, (p0-p1+p2)/2, p2)."""
-    xp.copyto(outs[0], parts[0])
-    xp.add(parts[0], parts[2], out=outs[1])
-    xp.subtract(outs[1], parts[1], out=outs[2])
-    xp.add(outs[1], parts[1], out=outs[1])
-    # a Python float keeps the arrays' dtype (float32 stays float32)
-    xp.multiply(outs[1], 0.5, out=outs[1])
-    xp.multiply(outs[2], 0.5, out=outs[2])
-    xp.copyto(outs[3], parts[2])
+def _kron_g(xp, dtype):
+    """G (x) G (16, 9): row 4*a + b, column 3*i + j holds G[a, i] * G[b, j], so that U = G g G^T
+    of every kernel g is one product with its 9 entries (the entries are 0, +-1/4, +-1/2 and
+    1: exact in any float dtype)."""
+    return xp.asarray(_KRON_G, dtype=dtype)
 
 
 def filter_transform(w):
     """U = G g G^T of every 3x3 kernel g of w (O, C, 3, 3). Returns U (16, O, C), contiguous,
-    U[4*a + b] holding element (a, b): the left operands of the 16 GEMMs."""
+    U[4*a + b] holding element (a, b): the left operands of the 16 GEMMs. One matrix product,
+    (G (x) G) (16, 9) @ the kernels as a (9, O*C) matrix."""
     if w.ndim != 4 or w.shape[2:] != (3, 3):
         raise ValueError(f"filter_transform: w must be (O, C, 3, 3), got {tuple(w.shape)}")
     xp = backend.array_module(w)
     o, c = w.shape[:2]
-    rows = xp.empty((4, o, c, 3), dtype=w.dtype)
-    _g_pass(xp, [w[:, :, i] for i in range(3)], rows)
-    u = xp.empty((16, o, c), dtype=w.dtype)
-    for a in range(4):
-        _g_pass(xp, [rows[a][..., j] for j in range(3)], u[4 * a:4 * a + 4])
-    return u
+    return backend.matmul(_kron_g(xp, w.dtype), w.reshape(o * c, 9).T).reshape(16, o, c)
 
 
 def output_transform(m, out):
@@ -286,31 +282,15 @@ def grad_output_transform(gy, out=None):
     return out
 
 
-def _gt_pass(xp, parts, outs):
-    """The three rows of G^T applied to four arrays:
-    outs = (p0 + (p1+p2)/2, (p1-p2)/2, (p1+p2)/2 + p3)."""
-    xp.add(parts[1], parts[2], out=outs[0])
-    xp.multiply(outs[0], 0.5, out=outs[0])
-    xp.add(outs[0], parts[3], out=outs[2])
-    xp.add(outs[0], parts[0], out=outs[0])
-    xp.subtract(parts[1], parts[2], out=outs[1])
-    xp.multiply(outs[1], 0.5, out=outs[1])
-
-
 def filter_grad_transform(du):
     """dg = G^T du G for every (output, input) channel pair: du (16, O, C), the gradient of U
-    (du[4*a + b] is element (a, b)) -> the weight gradient (O, C, 3, 3), contiguous."""
+    (du[4*a + b] is element (a, b)) -> the weight gradient (O, C, 3, 3), contiguous. The
+    transposed product of filter_transform: du as an (O*C, 16) matrix @ (G (x) G)."""
     xp = backend.array_module(du)
     _, o, c = du.shape
     if du.shape[0] != 16:
         raise ValueError(f"filter_grad_transform: du must be (16, O, C), got {tuple(du.shape)}")
-    rows = xp.empty((3, 4, o, c), dtype=du.dtype)     # rows[i, b]: row i of G^T du
-    for b in range(4):
-        _gt_pass(xp, [du[4 * a + b] for a in range(4)], rows[:, b])
-    dg = xp.empty((o, c, 3, 3), dtype=du.dtype)
-    for i in range(3):
-        _gt_pass(xp, rows[i], [dg[:, :, i, j] for j in range(3)])
-    return dg
+    return backend.matmul(du.reshape(16, o * c).T, _kron_g(xp, du.dtype)).reshape(o, c, 3, 3)
 
 
 def input_grad_transform(dv, out):
