@@ -133,23 +133,26 @@ def _worker_pool(size):
 
 
 # ---------------------------------------------------------------- CPU memory
-# A training step frees and allocates the same arrays of 0.1-30 MB every step. glibc's malloc
-# gives such blocks back to the kernel (munmap, or trimming the top of its heap) under thresholds
-# that move with the process's allocation history, and the next step then faults in fresh zeroed
-# pages. Measured on the digits CNN: 9,600 page faults and 47 ms per epoch in some processes,
-# none and 35 ms in others. Fixed thresholds keep freed memory in the process for reuse, as the
-# caching allocators of GPU frameworks do.
-MMAP_THRESHOLD = 32 * 2 ** 20    # blocks above this still come from (and go back to) the kernel
+# A training step frees and allocates the same arrays of 0.1 MB to 100s of MB every step. glibc's
+# malloc gives such blocks back to the kernel (munmap, or trimming the top of its heap) under
+# thresholds that move with the process's allocation history, and the next step then faults in
+# fresh zeroed pages. Measured on the digits CNN: 9,600 page faults and 47 ms per epoch in some
+# processes, none and 35 ms in others. Keeping freed memory in the process for reuse, as the
+# caching allocators of GPU frameworks do, fixes it. glibc serves blocks past its mmap threshold
+# by mmap, freshly zeroed every time, and caps that threshold at 32 MiB on 64-bit systems, below
+# a single activation of ResNet-18's first stage at batch 128 (exactly 32 MiB): so mmap is
+# switched off (ResNet-18's training step: 0.04-0.6 s of system time in faults, then none).
 TRIM_THRESHOLD = 256 * 2 ** 20   # free memory the heap may keep at its top
 
 
 def retain_freed_memory():
     """Make glibc's malloc keep freed memory for reuse instead of returning it to the kernel
-    after every step: blocks under MMAP_THRESHOLD come from its heap, which keeps up to
-    TRIM_THRESHOLD free. Opt-in: ``import minidl`` never calls it (the examples and benchmarks
-    do). The setting is process-wide and stays for the life of the process (glibc has no way
-    back to its adaptive thresholds). Returns True when applied, False where the C library
-    is not glibc or refused it."""
+    after every step: every block comes from its heap (no mmap), which keeps up to
+    TRIM_THRESHOLD free at its top. The process then keeps the memory of its peak. Opt-in:
+    ``import minidl`` never calls it (the examples and benchmarks do). The setting is
+    process-wide and stays for the life of the process (glibc has no way back to its adaptive
+    thresholds). Returns True when applied, False where the C library is not glibc or refused
+    it."""
     import ctypes
     try:
         if not os.confstr('CS_GNU_LIBC_VERSION'):
@@ -157,6 +160,5 @@ def retain_freed_memory():
         mallopt = ctypes.CDLL(None).mallopt
     except (AttributeError, ValueError, OSError):
         return False
-    m_trim_threshold, m_mmap_threshold = -1, -3      # from glibc's malloc.h
-    return bool(mallopt(m_mmap_threshold, MMAP_THRESHOLD)
-                and mallopt(m_trim_threshold, TRIM_THRESHOLD))
+    m_trim_threshold, m_mmap_max = -1, -4      # from glibc's malloc.h
+    return bool(mallopt(m_mmap_max, 0) and mallopt(m_trim_threshold, TRIM_THRESHOLD))
