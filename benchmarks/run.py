@@ -93,6 +93,20 @@ SLOW = ('W6',)                     # seconds per step: --slow-repeats
 MEMORY = ('W2', 'W3', 'W5', 'W6')  # peak resident memory reported
 
 
+def blas_info():
+    """NumPy's BLAS as threadpoolctl sees it (library, version, the kernels' architecture),
+    and OPENBLAS_CORETYPE when the environment forces OpenBLAS's choice of kernels: matrix
+    products, most of minidl's time, run at about twice the rate on AVX-512 kernels as on
+    AVX2 ('Haswell') ones."""
+    import numpy  # noqa: F401  (loads the BLAS that threadpoolctl then finds)
+    from threadpoolctl import threadpool_info
+    libs = [lib for lib in threadpool_info() if lib.get('user_api') == 'blas']
+    info = {k: libs[0].get(k) for k in ('internal_api', 'version', 'architecture')} if libs \
+        else {}
+    info['OPENBLAS_CORETYPE'] = os.environ.get('OPENBLAS_CORETYPE')
+    return info
+
+
 def peak_memory_mib():
     """This process's peak resident memory (VmHWM; ru_maxrss would include the parent's)."""
     with open('/proc/self/status') as f:
@@ -181,6 +195,8 @@ def main(argv=None):
     if args.device != 'cpu' and torch is not None:
         torch.backends.cudnn.benchmark = True
 
+    blas = blas_info()
+    print(f"NumPy's BLAS: {blas}")
     rows = []
     for threads in args.threads:
         for name in args.workload:
@@ -209,7 +225,7 @@ def main(argv=None):
 
     result = dict(date=str(date.today()), machine=platform.platform(),
                   processor=platform.processor(), cpus=os.cpu_count(), device=args.device,
-                  torch=getattr(torch, '__version__', None), rows=rows, ratios=ratios,
+                  torch=getattr(torch, '__version__', None), blas=blas, rows=rows, ratios=ratios,
                   memory=memory)
     with open(args.json, 'w') as f:
         json.dump(result, f, indent=1)
