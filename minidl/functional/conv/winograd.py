@@ -57,15 +57,11 @@ the source with one more zero row (column) at the bottom (right), run, and crop 
 the source's original size. The extra output row is discarded, and the zero gradient row in
 its place contributes nothing to either gradient.
 
-Threads. Every transform is elementwise over the channel axes: called on a channel slice of its
-input with ``out`` the same slice of the output, it computes exactly that part of the full
-result, so a caller can split the work over threads by channel ranges (input channels for
-input_transform / input_grad_transform, output channels for output_transform /
-grad_output_transform). With several CPU threads (minidl.set_num_threads), conv3x3 shares
-channel ranges and blocks of tile rows among them (cpu.parallel_map), and conv3x3_backward
-blocks of tile rows.
+Channel slices. Every transform is elementwise over the channel axes: called on a channel slice
+of its input with ``out`` the same slice of the output, it computes exactly that part of the
+full result (the blocks of channels above rely on it).
 """
-from ... import backend, cpu
+from ... import backend
 
 # B^T's rows each hold two nonzeros: row a of B^T d is  d[p] + sign * d[q]  for (p, q, sign)
 _BT_ROWS = ((0, 2, -1), (1, 2, +1), (2, 1, -1), (1, 3, -1))
@@ -354,46 +350,32 @@ def _tile_rows(xp, v, rows, th, sign):
 
 
 # ---------------------------------------------------------------- compositions
-def _row_blocks(array, th, bytes_per_tile_row, per_thread=1):
-    """[(i0, i1)]: ranges of tile rows whose GEMM products take about PRODUCT_BLOCK_BYTES, at
-    least ``per_thread`` per CPU thread; on a GPU one range."""
+def _row_blocks(array, th, bytes_per_tile_row):
+    """[(i0, i1)]: ranges of tile rows whose GEMM products take about PRODUCT_BLOCK_BYTES; on a
+    GPU one range."""
     if backend.device_of(array) != 'cpu':
         return [(0, th)]
     step = max(1, PRODUCT_BLOCK_BYTES // max(1, bytes_per_tile_row))
-    step = min(step, -(-th // (per_thread * cpu.get_num_threads())))
     return [(i0, min(i0 + step, th)) for i0 in range(0, th, step)]
-
-
-def _channel_parts(array, channels):
-    """One range of channels per CPU thread (one range on a GPU)."""
-    parts = cpu.get_num_threads() if backend.device_of(array) == 'cpu' else 1
-    parts = max(1, min(parts, channels))
-    return [(channels * p // parts, channels * (p + 1) // parts) for p in range(parts)]
 
 
 def conv3x3(src, w):
     """3x3 cross-correlation by F(2x2, 3x3): src (C, 2TH+2, 2TW+2, N), already padded,
     w (O, C, 3, 3) -> (y, V): y (O, 2TH, 2TW, N) and the input transform V (16, C, TH, TW, N),
-    which the weight gradient reads again. The input transform by ranges of channels, then per
-    block of tile rows the batched GEMM (16, O, C) @ (16, C, T_block) and the output transform;
-    the ranges and blocks are shared among the CPU threads (cpu.parallel_map)."""
+    which the weight gradient reads again. The input transform, then per block of tile rows
+    the batched GEMM (16, O, C) @ (16, C, T_block) and the output transform."""
     xp = backend.array_module(src)
     th, tw = _tile_counts(src)
     c, n, o = src.shape[0], src.shape[3], w.shape[0]
     if w.shape != (o, c, 3, 3):
         raise ValueError(f"conv3x3: w must be (O, {c}, 3, 3) for src {tuple(src.shape)}, "
                          f"got {tuple(w.shape)}")
-    v = xp.empty((16, c, th, tw, n), dtype=src.dtype)
-    cpu.parallel_map(lambda r: input_transform(src[r[0]:r[1]], out=v[:, r[0]:r[1]]),
-                     _channel_parts(src, c), src)
+    v = input_transform(src)
     u = filter_transform(w)
     y = xp.empty((o, 2 * th, 2 * tw, n), dtype=src.dtype)
-
-    def rows(block):
-        i0, i1 = block
+    for i0, i1 in _row_blocks(src, th, 16 * o * tw * n * src.dtype.itemsize):
         m = _products(u, v[:, :, i0:i1].reshape(16, c, -1))
         output_transform(m.reshape(16, o, i1 - i0, tw, n), y[:, 2 * i0:2 * i1])
-    cpu.parallel_map(rows, _row_blocks(src, th, 16 * o * tw * n * src.dtype.itemsize), src)
     return y, v
 
 
@@ -402,8 +384,8 @@ def conv3x3_backward(gy, w, v):
     gradient of the padded source from w (O, C, 3, 3), gw (O, C, 3, 3) the weight gradient
     from the forward's V (16, C, TH, TW, N); w None: no gsrc, v None: no gw. Per block of tile
     rows: Gy (shared by both), then dV = U^T @ Gy, whose input-gradient transform adds into
-    gsrc, and this block's part of dU = Gy @ V^T. Neighbouring blocks share two source rows,
-    so the CPU threads take every other block at a time."""
+    gsrc (neighbouring blocks share two source rows), and this block's part of
+    dU = Gy @ V^T."""
     xp = backend.array_module(gy)
     o, (th, tw), n = gy.shape[0], tiles(gy.shape[1], gy.shape[2]), gy.shape[3]
     c = (w if v is None else v).shape[1]
@@ -413,19 +395,16 @@ def conv3x3_backward(gy, w, v):
                          f"(16, C, TH, TW, N) must match, got {tuple(gy.shape)}, "
                          f"{None if w is None else tuple(w.shape)} and "
                          f"{None if v is None else tuple(v.shape)}")
-    gsrc = None
+    gsrc = du = None
     if w is not None:
         ut = filter_transform(w).transpose(0, 2, 1)    # BLAS reads the transpose in place
         gsrc = xp.zeros((c, 2 * th + 2, 2 * tw + 2, n), dtype=gy.dtype)
-
-    def rows(block):
-        i0, i1 = block
+    for i0, i1 in _row_blocks(gy, th, 16 * (o + c) * tw * n * gy.dtype.itemsize):
         gm = grad_output_transform(gy[:, 2 * i0:2 * i1]).reshape(16, o, -1)
         if w is not None:
             dv = _products(ut, gm).reshape(16, c, i1 - i0, tw, n)
             input_grad_transform(dv, gsrc[:, 2 * i0:2 * i1 + 2])
         if v is not None:
-            return _products(gm, v[:, :, i0:i1].reshape(16, c, -1).transpose(0, 2, 1))
-    blocks = _row_blocks(gy, th, 16 * (o + c) * tw * n * gy.dtype.itemsize, per_thread=2)
-    du = cpu.parallel_map(rows, blocks[0::2], gy) + cpu.parallel_map(rows, blocks[1::2], gy)
-    return gsrc, (None if v is None else filter_grad_transform(sum(du[1:], du[0])))
+            part = _products(gm, v[:, :, i0:i1].reshape(16, c, -1).transpose(0, 2, 1))
+            du = part if du is None else du + part
+    return gsrc, (None if v is None else filter_grad_transform(du))
