@@ -109,6 +109,54 @@ def minidl_w4(device, requires_grad):
     return lambda: a + b
 
 
+# ---------------------------------------------------------------- minidl, data-parallel
+def minidl_dp_w1(device):
+    """W1 in each process of an MPI job: its shard of the epoch (a DistributedSampler's, padded
+    to equal length), batch 64 per process, gradients averaged by DistributedDataParallel."""
+    import minidl as mdl
+    import minidl.functional as F
+    from minidl import distributed as dist
+    dist.init()
+    mdl.manual_seed(0)
+    x, y = _digits_arrays()
+    shard = list(dist.DistributedSampler(range(len(x)), shuffle=False))
+    x, y = mdl.tensor(x[shard], device=device), mdl.tensor(y[shard], device=device)
+    model = dist.DistributedDataParallel(_minidl_digits_cnn().to(device))
+    opt = mdl.optim.Adam(model.parameters(), lr=1e-3)
+    batches = _batches(len(x), DIGITS_BATCH)
+
+    def epoch():
+        for s in batches:
+            loss = F.cross_entropy(model(x[s]), y[s])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return loss.item()
+    return epoch
+
+
+def minidl_dp_w2(device):
+    """W2 in each process of an MPI job: a LeNet-5 step on its own (128, 1, 28, 28) batch,
+    gradients averaged by DistributedDataParallel."""
+    import minidl as mdl
+    import minidl.functional as F
+    from minidl import distributed as dist
+    dist.init()
+    mdl.manual_seed(dist.rank())
+    x = mdl.randn(128, 1, 28, 28, device=device)
+    y = mdl.randint(0, 10, (128,), device=device)
+    model = dist.DistributedDataParallel(_minidl_lenet().to(device))
+    opt = mdl.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+
+    def step():
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step
+
+
 # ---------------------------------------------------------------- PyTorch
 def _torch_digits_cnn(nn):
     return nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),

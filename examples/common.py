@@ -15,11 +15,13 @@ from minidl.train import evaluate, fit, predict
 
 def parse_args(argv, description, epochs, batch_size, lr):
     """The examples' options: --epochs --batch-size --lr --seed --device --threads --save
-    --export --plot --quiet."""
+    --export --plot --quiet --distributed."""
     parser = argparse.ArgumentParser(description=description,
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument('--epochs', type=int, default=epochs, help='passes over the training set')
-    parser.add_argument('--batch-size', type=int, default=batch_size, help='samples per step')
+    parser.add_argument('--batch-size', type=int, default=batch_size,
+                        help='samples per step (with --distributed: in all processes together, '
+                             'each taking its equal share, so the recipe stays the same)')
     parser.add_argument('--lr', type=float, default=lr, help='peak learning rate (one-cycle)')
     parser.add_argument('--seed', type=int, default=0,
                         help='seeds initialisation, shuffling and dropout')
@@ -37,6 +39,10 @@ def parse_args(argv, description, epochs, batch_size, lr):
                              'matrix as PNGs to DIR, and watch the test set while training '
                              '(needs matplotlib: pip install -e .[plot])')
     parser.add_argument('--quiet', action='store_true', help='print only the last line')
+    parser.add_argument('--distributed', action='store_true',
+                        help='data-parallel training in the processes that mpiexec started '
+                             '(mpiexec -n 2 python examples/digits.py --distributed); needs '
+                             "pip install -e '.[mpi]'")
     args = parser.parse_args(argv)
     if args.export and importlib.util.find_spec('onnx') is None:    # say so before training
         parser.error("--export needs the onnx package: pip install -e '.[onnx]'")
@@ -50,6 +56,16 @@ def parse_args(argv, description, epochs, batch_size, lr):
         except ImportError:
             parser.error('--plot needs matplotlib, which is not installed: pip install -e .[plot]')
     return args
+
+
+def _share(batch_size, dist):
+    """Each process's part of a step's ``batch_size`` samples."""
+    if dist is None:
+        return batch_size
+    if batch_size % dist.world_size():
+        raise SystemExit(f'--batch-size {batch_size} does not split evenly among '
+                         f'{dist.world_size()} processes')
+    return batch_size // dist.world_size()
 
 
 def confusion_matrix(predicted, actual, classes=10):
@@ -70,20 +86,35 @@ def format_confusion(counts):
 def train_and_report(args, build_model, data, input_shape, weight_decay, label_smoothing=0.0):
     """Seed, build, train with AdamW and a one-cycle schedule, evaluate and print the report;
     the last line printed is ``test accuracy: 0.xxxx``. Returns accuracy, history, confusion
-    matrix, wall time and the paths of the pictures written (with --plot)."""
-    say = (lambda *a, **k: None) if args.quiet else print
+    matrix, wall time and the paths of the pictures written (with --plot).
+
+    With ``--distributed`` every process started by mpiexec runs this: each trains on its own
+    shard of the training set (a DistributedSampler), gradients are averaged
+    (DistributedDataParallel), and only rank 0 prints.
+    """
+    dist = None
+    if args.distributed:
+        from minidl import distributed as dist
+        dist.init()
+    main_process = dist is None or dist.is_main()
+    say = print if main_process and not args.quiet else (lambda *a, **k: None)
     device = mdl.backend.canonical_device(args.device)
     start = time.perf_counter()
 
     mdl.set_num_threads(args.threads)
     mdl.cpu.retain_freed_memory()     # keep freed memory for the next step (glibc; opt-in)
-    mdl.manual_seed(args.seed)
+    # each process its own random stream (dropout); the weights all come from rank 0's
+    mdl.manual_seed(args.seed + (dist.rank() if dist else 0))
     train, test = data()
-    train_loader = DataLoader(train, batch_size=args.batch_size, shuffle=True, device=device)
+    sampler = dist.DistributedSampler(train, seed=args.seed) if dist else None
+    train_loader = DataLoader(train, batch_size=_share(args.batch_size, dist),
+                              shuffle=sampler is None, sampler=sampler, device=device)
     test_loader = DataLoader(test, batch_size=512, device=device)
 
     model = build_model().to(device)
     model.summary(input_shape, print_fn=say)
+    if dist:
+        model = dist.DistributedDataParallel(model)
     optimizer = optim.AdamW(model.parameters(), lr=args.lr, weight_decay=weight_decay)
     scheduler = optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, epochs=args.epochs,
                                               steps_per_epoch=len(train_loader))
@@ -100,19 +131,24 @@ def train_and_report(args, build_model, data, input_shape, weight_decay, label_s
         f"after {args.epochs} epochs")
     say('\nconfusion matrix (rows: true class, columns: predicted class)')
     say(format_confusion(counts))
-    say(f'\nwall time: {elapsed:.1f} s on {device}')
-    if args.save:
-        mdl.save(model.state_dict(), args.save)
+    say(f'\nwall time: {elapsed:.1f} s on {device}' +
+        (f' x {dist.world_size()} processes' if dist else ''))
+    if args.save and main_process:
+        mdl.save(getattr(model, 'module', model).state_dict(), args.save)
         say(f'weights saved to {args.save}')
-    if args.export:
-        mdl.onnx.export(model, test.tensors[0][:2].to(device), args.export)
+    if args.export and main_process:
+        mdl.onnx.export(getattr(model, 'module', model), test.tensors[0][:2].to(device),
+                        args.export)
         dims = ', '.join(map(str, input_shape))
         say(f"ONNX model written to {args.export}: input 'input' (batch, {dims}), output "
             "'output' (batch, 10)")
-    plots = write_plots(args.plot, model, history, test, predicted) if args.plot else []
+    plots = []
+    if args.plot and main_process:
+        plots = write_plots(args.plot, getattr(model, 'module', model), history, test, predicted)
     if plots:
         say(f"pictures written: {', '.join(plots)}")
-    print(f"test accuracy: {result['accuracy']:.4f}")
+    if main_process:
+        print(f"test accuracy: {result['accuracy']:.4f}")
     return dict(accuracy=result['accuracy'], history=history, confusion=counts, seconds=elapsed,
                 plots=plots)
 

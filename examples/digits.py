@@ -8,6 +8,7 @@ confusion matrix and the wall time. The last line reads ``test accuracy: 0.xxxx`
     python examples/digits.py                     # defaults: 12 epochs, AdamW, one-cycle schedule
     python examples/digits.py --epochs 3 --quiet --save digits.npz
     python examples/digits.py --plot figures      # also draw curves, filters, maps, confusion
+    mpiexec -n 2 python examples/digits.py --distributed   # 2 processes (pip install -e '.[mpi]')
 
 The recipe: batch norm after each convolution, AdamW (weight decay 1e-4), a one-cycle
 learning-rate schedule peaking at 0.02, batch 64 and label smoothing 0.1 (without it the mean

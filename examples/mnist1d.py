@@ -7,6 +7,7 @@ average pooling, reaches 99.3%, 99.2% and 99.5% for seeds 0-2 with the defaults,
 
     python examples/mnist1d.py                    # 15 epochs, AdamW, one-cycle schedule
     python examples/mnist1d.py --epochs 5 --quiet
+    mpiexec -n 2 python examples/mnist1d.py --distributed   # 2 processes (pip install -e '.[mpi]')
 
 Same options and last line (``test accuracy: 0.xxxx``) as digits.py.
 """

@@ -60,7 +60,7 @@ float, double, half, long, int, short, bool = (float32, float64, float16, int64,
 __version__ = '0.1.0'
 
 _SUBMODULES = ('functional', 'nn', 'optim', 'data', 'datasets', 'train', 'io', 'onnx',
-               'sklearn', 'plot')
+               'sklearn', 'plot', 'distributed', 'utils')
 _LATE_NAMES = {'save': 'io', 'load': 'io', 'summary': 'nn'}
 
 

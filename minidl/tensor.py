@@ -79,7 +79,7 @@ class Tensor:
     ``data`` is PyTorch's: a Tensor sharing the memory, outside the graph.
     """
     __slots__ = ('array', 'grad', 'requires_grad', 'grad_fn', '_output_nr', '_version_counter',
-                 '_view', '__weakref__')
+                 '_view', '_post_accumulate_grad_hooks', '__weakref__')
     __array_ufunc__ = None          # let `ndarray op tensor` reach Tensor's reflected operators
     __hash__ = object.__hash__      # == is elementwise, so hashing is by identity, as in PyTorch
 
@@ -265,6 +265,13 @@ class Tensor:
         """Keep ``.grad`` of this non-leaf tensor after backward."""
         if self.grad_fn is not None:
             self.grad_fn.retain_grad_of(self)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(self)`` after every backward pass that accumulated a gradient into this
+        leaf's ``.grad`` (once per pass, when the pass ends, so ``.grad`` holds all of it).
+        Returns a handle whose ``remove()`` unregisters the hook."""
+        from .autograd.hooks import register_post_accumulate_grad_hook
+        return register_post_accumulate_grad_hook(self, hook)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into each leaf's ``.grad``.

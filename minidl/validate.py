@@ -130,6 +130,9 @@ def rank(where, value, ndims, layout, channels=None, unbatched=None):
                          f"({value.ndim}-D){hint}")
     axis = 0 if value.ndim == unbatched else 1
     if channels is not None and got[axis] != channels:
+        hint = ''
+        if channels == 1 and axis == 0:     # likely a batch of one-channel inputs (N, H, W)
+            hint = '; for a batch of one-channel inputs add the channel dimension: x.unsqueeze(1)'
         raise ValueError(f"{where}: expected input of shape {layout} with {channels} channels "
-                         f"in dimension {axis}, got shape {got} ({got[axis]} channels)")
+                         f"in dimension {axis}, got shape {got} ({got[axis]} channels){hint}")
     return value

@@ -268,3 +268,29 @@ def test_create_graph_gradients_can_be_zeroed_and_clipped_in_place(device):
     (x + 0).sum().backward(create_graph=True)
     x.grad.data *= 0.5           # as clip_grad_norm_ and zero_grad(set_to_none=False) do
     np.testing.assert_allclose(to_numpy(x.grad), [0.5] * 3)
+
+
+def test_post_accumulate_grad_hook_sees_the_whole_gradient_once_per_backward(device):
+    w = mdl.tensor([1.0, 2.0], requires_grad=True, device=device)
+    seen = []
+    handle = w.register_post_accumulate_grad_hook(lambda t: seen.append(to_numpy(t.grad).copy()))
+    ((w * 3).sum() + (w * w).sum()).backward()     # two Functions send w a gradient
+    assert len(seen) == 1
+    np.testing.assert_allclose(seen[0], [5.0, 7.0])
+    (w * 2).sum().backward()                        # accumulated: the hook sees the sum
+    np.testing.assert_allclose(seen[1], [7.0, 9.0])
+    w.grad = None
+    (w * 2).sum().backward(inputs=[w])              # backward(inputs=...) fires it too
+    np.testing.assert_allclose(seen[2], [2.0, 2.0])
+    mdl.grad((w * 2).sum(), w)                      # grad() writes no .grad: no hook
+    handle.remove()
+    (w * 2).sum().backward()
+    assert len(seen) == 3
+
+
+def test_post_accumulate_grad_hook_only_on_leaves():
+    x = mdl.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match='non-leaf'):
+        (x * 2).register_post_accumulate_grad_hook(lambda t: None)
+    with pytest.raises(TypeError, match='hook must be callable'):
+        x.register_post_accumulate_grad_hook(3)

@@ -288,8 +288,9 @@ def _t(*shape, dtype=mdl.float32):
 
 
 @pytest.mark.parametrize('call,error,match', [
-    (lambda: F.conv2d(_t(3, 6, 6), _t(2, 3, 3, 3)), ValueError,
-     r"conv2d: expected a 4-D input \(N, C, H, W\), got input of shape \(3, 6, 6\)"),
+    (lambda: F.conv2d(_t(6, 6), _t(2, 3, 3, 3)), ValueError,
+     r"conv2d: expected a 4-D input \(N, C, H, W\) or a 3-D unbatched one \(C, H, W\), got "
+     r"input of shape \(6, 6\)"),
     (lambda: F.conv1d(_t(2, 3, 6, 6), _t(2, 3, 3)), ValueError, r"conv1d: expected a 3-D input"),
     (lambda: F.conv2d(_t(1, 3, 6, 6), _t(2, 3, 3)), ValueError,
      r"conv2d: expected a 4-D weight .* got weight of shape \(2, 3, 3\)"),

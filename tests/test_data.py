@@ -223,3 +223,34 @@ def test_mnist1d_generation_writes_no_file_and_loads_no_plotting(tmp_path):
                          cwd=tmp_path, check=True)
     assert out.stdout.split() == ['4000', '1000', 'False', 'False']
     assert list(tmp_path.rglob('*')) == []
+
+
+def test_sampler_gives_each_epochs_indices():
+    class EveryOther:
+        """Odd indices, then even ones, on alternate epochs (a sampler is iterated anew)."""
+        def __init__(self, n):
+            self.n, self.epoch = n, 0
+
+        def __iter__(self):
+            self.epoch += 1
+            return iter(range(self.epoch % 2, self.n, 2))
+
+        def __len__(self):
+            return self.n // 2
+
+    sampler = EveryOther(8)
+    loader = DataLoader(_dataset(9), batch_size=3, sampler=sampler)
+    assert len(loader) == 2 and loader.sampler is sampler
+    assert [to_numpy(y).tolist() for _, y in loader] == [[1, 3, 5], [7]]
+    assert [to_numpy(y).tolist() for _, y in loader] == [[0, 2, 4], [6]]
+    generic = DataLoader(Squares(5), batch_size=2, sampler=[4, 0, 3])
+    assert [to_numpy(y).tolist() for _, y in generic] == [[4, 0], [3]]
+    dropped = DataLoader(_dataset(9), batch_size=2, sampler=[8, 1, 2], drop_last=True)
+    assert len(dropped) == 1 and [to_numpy(y).tolist() for _, y in dropped] == [[8, 1]]
+
+
+def test_sampler_and_shuffle_exclude_each_other():
+    with pytest.raises(ValueError, match='sampler and shuffle=True are mutually exclusive'):
+        DataLoader(_dataset(3), sampler=[0, 1, 2], shuffle=True)
+    with pytest.raises(TypeError, match='sampler must be an iterable of indices, got int'):
+        DataLoader(_dataset(3), sampler=3)

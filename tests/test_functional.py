@@ -173,8 +173,12 @@ def test_gelu_rejects_unknown_approximation(device):
 
 
 def test_activation_rejects_integer_input(device):
-    with pytest.raises(TypeError, match='relu: input must be a floating-point Tensor, got dtype int64'):
-        F.relu(mdl.tensor([1, 2], device=device))
+    with pytest.raises(TypeError, match='elu: input must be a floating-point Tensor, got dtype int64'):
+        F.elu(mdl.tensor([1, 2], device=device))
+    # as PyTorch: relu keeps integers (and refuses bools)
+    assert F.relu(mdl.tensor([1, -2], device=device)).tolist() == [1, 0]
+    with pytest.raises(TypeError, match='got dtype bool'):
+        F.relu(mdl.tensor([True], device=device))
 
 
 # ---------------------------------------------------------------- linear
@@ -433,9 +437,12 @@ def test_batch_norm_matches_torch_over_several_steps(device, shape):
 
 def test_batch_norm_without_running_stats_uses_batch_stats(device):
     x, w, b = bn_inputs(device, (5, 3))
-    out = F.batch_norm(x, None, None, w, b, training=False)
+    out = F.batch_norm(x, None, None, w, b, training=True)
     np.testing.assert_allclose(to_numpy(out), np_batch_norm(*(to_numpy(t) for t in (x, w, b))),
                                rtol=1e-10)
+    # evaluation mode needs the running statistics, as in PyTorch
+    with pytest.raises(ValueError, match='running_mean and running_var are None'):
+        F.batch_norm(x, None, None, w, b, training=False)
 
 
 def test_batch_norm_float32(device):

@@ -461,12 +461,13 @@ def test_repr_like_pytorch():
 
 def test_layer_input_errors_name_layer_and_shapes():
     conv = nn.Conv2d(1, 16, 3)
-    with pytest.raises(ValueError, match=r"Conv2d\(1, 16, kernel_size=\(3, 3\).*expected a 4-D "
-                                         r"input of shape \(N, 1, H, W\), got shape \(2, 8, 8\)"
-                                         r".*unsqueeze\(1\)"):
+    # (2, 8, 8) reads as one sample of 2 channels, as in PyTorch; the hint says what was meant
+    with pytest.raises(ValueError, match=r"Conv2d\(1, 16, kernel_size=\(3, 3\).*expected input "
+                                         r"of shape \(N, 1, H, W\) or \(1, H, W\).*got shape "
+                                         r"\(2, 8, 8\).*unsqueeze\(1\)"):
         conv(mdl.zeros(2, 8, 8))
-    with pytest.raises(ValueError, match=r"Conv2d.*\(N, 1, H, W\) with 1 channels.*"
-                                         r"\(2, 3, 8, 8\) \(3 channels\)"):
+    with pytest.raises(ValueError, match=r"Conv2d.*\(N, 1, H, W\) or \(1, H, W\) with 1 "
+                                         r"channels.*\(2, 3, 8, 8\) \(3 channels\)"):
         conv(mdl.zeros(2, 3, 8, 8))
     dense = nn.Dense(64, 10)
     with pytest.raises(ValueError, match=r"Dense\(in_features=64.*expected input of shape "

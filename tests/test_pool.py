@@ -313,10 +313,12 @@ def _z(*shape, dtype=mdl.float32):
 
 
 @pytest.mark.parametrize('call,error,match', [
-    (lambda: F.max_pool2d(_z(3, 6, 6), 2), ValueError,
-     r"max_pool2d: expected a 4-D input \(N, C, H, W\), got input of shape \(3, 6, 6\)"),
+    (lambda: F.max_pool2d(_z(6, 6), 2), ValueError,
+     r"max_pool2d: expected a 4-D input \(N, C, H, W\) or a 3-D unbatched one \(C, H, W\), "
+     r"got input of shape \(6, 6\)"),
     (lambda: F.avg_pool1d(_z(1, 3, 6, 6), 2), ValueError,
-     r"avg_pool1d: expected a 3-D input \(N, C, L\), got input of shape \(1, 3, 6, 6\)"),
+     r"avg_pool1d: expected a 3-D input \(N, C, L\) or a 2-D unbatched one \(C, L\), got "
+     r"input of shape \(1, 3, 6, 6\)"),
     (lambda: F.max_pool2d(_z(1, 1, 6, 6), 3, padding=2), ValueError,
      r"max_pool2d: padding should be at most half of kernel size, got padding=\(2, 2\) for "
      r"kernel_size=\(3, 3\)"),
@@ -334,8 +336,10 @@ def _z(*shape, dtype=mdl.float32):
      r"max_pool2d: kernel_size must be an int or a tuple of 2 ints"),
     (lambda: F.max_pool2d(_z(1, 1, 3, 3), 4), ValueError,
      r"max_pool2d: input of shape \(1, 1, 3, 3\) is too small for kernel_size=\(4, 4\)"),
-    (lambda: F.max_pool2d(_z(1, 1, 4, 4, dtype=mdl.int64), 2), TypeError,
-     r"max_pool2d: expected a floating-point input, got dtype int64"),
+    (lambda: F.max_pool2d(_z(1, 1, 4, 4, dtype=mdl.bool_), 2), TypeError,
+     r"max_pool2d: expected a floating-point or integer input, got dtype bool"),
+    (lambda: F.avg_pool2d(_z(1, 1, 4, 4, dtype=mdl.int64), 2), TypeError,
+     r"avg_pool2d: expected a floating-point input, got dtype int64"),
     (lambda: F.avg_pool2d(_z(1, 1, 4, 4), 2, divisor_override=0), ValueError,
      r"divisor_override must be a non-zero int"),
     (lambda: F.adaptive_avg_pool2d(_z(1, 1, 4, 4), (2, 2, 2)), ValueError,

@@ -13,6 +13,7 @@ import itertools
 from .. import backend
 from ..tensor import make
 from .function import _FREED
+from .hooks import has_post_accumulate_grad_hooks, run_post_accumulate_grad_hooks
 from .mode import set_grad_enabled
 
 
@@ -28,9 +29,13 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         return
     inputs = [inputs] if hasattr(inputs, 'grad_fn') else list(inputs)
     walk = _Walk(create_graph, capture=inputs)
+    hooked = []
     for x, g in zip(inputs, walk.run(tensors, grads, retain_graph)):
         if g is not None:
             x.grad = g if x.grad is None else x.grad + g
+            if x.grad_fn is None and has_post_accumulate_grad_hooks(x):
+                hooked.append(x)
+    run_post_accumulate_grad_hooks(hooked)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -71,6 +76,7 @@ class _Walk:
         self.create_graph = create_graph
         self.pending, self.heap, self.ticket = {}, [], itertools.count()
         self.given = set()              # memory already handed to some .grad (see _owned)
+        self.hooked = {}                # id -> leaf with post-accumulate hooks, in arrival order
         self.capture = None if capture is None else _Capture(capture)
 
     def run(self, roots, root_grads, retain_graph):
@@ -90,6 +96,8 @@ class _Walk:
                 elif fn._retained:
                     self.retain(fn, grads)
                 self.propagate(fn, grads, retain_graph)
+            # a leaf can receive gradients from several Functions: its hooks wait for the end
+            run_post_accumulate_grad_hooks(self.hooked.values())
         return None if self.capture is None else self.capture.results()
 
     def send(self, edge, grad):
@@ -139,6 +147,8 @@ class _Walk:
             leaf.grad = _owned(grad, self.given, self.create_graph)
         else:
             leaf.grad = leaf.grad + grad
+        if has_post_accumulate_grad_hooks(leaf):
+            self.hooked[id(leaf)] = leaf
 
     def retain(self, fn, grads):
         """Write the gradients of ``fn``'s outputs that asked ``retain_grad()`` into their .grad."""

@@ -58,6 +58,8 @@ class Function:
                 if x.requires_grad:
                     record = True
                     break
+        if record and type(result) is not tuple and result.dtype.kind != 'f':
+            record = False               # an integer or bool result has no gradient
         grad_fn = self if record else None
         if type(result) is tuple:
             self.n_outputs = len(result)

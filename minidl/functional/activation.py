@@ -13,6 +13,7 @@ from ..ops.activation import (LogSoftmax, ReLU, Softmax, log_softmax,  # noqa: F
                               log_softmax_array, relu, softmax)          # definition, in ops)
 from ..ops.elementwise import erf
 from ..ops.inplace import update_
+from ..ops.select import Where
 from ..tensor import Tensor, constant as _const
 
 __all__ = ['relu', 'leaky_relu', 'elu', 'gelu', 'softplus', 'sigmoid', 'tanh', 'softmax',
@@ -30,9 +31,9 @@ class LeakyReLU(Function):
                                                  x.dtype.type(self.slope))
 
     def backward(self, gy):
-        x = self.inputs[0].array
-        factor = backend.array_module(x).where(self.positive, x.dtype.type(1),
-                                               x.dtype.type(self.slope))
+        # from the mask alone: with relu_'s inplace=True the input is overwritten by now
+        dtype = gy.dtype.type
+        factor = backend.array_module(gy.array).where(self.positive, dtype(1), dtype(self.slope))
         return gy * _const(factor)
 
 
@@ -45,15 +46,16 @@ class ELU(Function):
 
     def forward(self, x):
         xp = backend.array_module(x)
-        self.positive = x > 0
+        self.positive, self.negative = x > 0, x < 0
         # expm1 of min(x, 0): never overflows for large positive x (that branch is discarded)
         negative = xp.expm1(xp.minimum(x, 0)) * x.dtype.type(self.alpha)
         return xp.where(self.positive, x, negative)
 
     def backward(self, gy):
-        # d/dx = 1 above zero, alpha * exp(x) = y + alpha below; through the live output this
-        # stays differentiable (the second derivative below zero is y + alpha again).
-        slope_below = self.output() + self.alpha
+        # d/dx = 1 above zero, alpha * exp(x) = y + alpha at and below; through the live output
+        # this stays differentiable (the second derivative below zero is y + alpha again, and
+        # 0 at zero itself, as PyTorch's).
+        slope_below = self.output() * _const(self.negative) + self.alpha
         positive = _const(self.positive)
         return gy * (positive + (~positive) * slope_below)
 
@@ -99,13 +101,17 @@ class Softplus(Function):
         xp = backend.array_module(x)
         z = x * x.dtype.type(self.beta)
         soft = (xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))) / x.dtype.type(self.beta)
-        self.linear = z > self.threshold
+        self.linear, self.below = z > self.threshold, z < self.threshold
         return xp.where(self.linear, x, soft)
 
     def backward(self, gy):
         x = self.inputs[0]
         linear = _const(self.linear)
-        return gy * (linear + (~linear) * (x * self.beta).sigmoid())
+        # the slope sigmoid(beta x), differentiable only strictly below the threshold (at it,
+        # PyTorch's second derivative is 0)
+        slope = (x * self.beta).sigmoid()
+        slope = Where(self.below)(slope, slope.detach())
+        return gy * (linear + (~linear) * slope)
 
 
 # ---------------------------------------------------------------- public functions

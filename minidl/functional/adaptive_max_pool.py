@@ -56,13 +56,13 @@ def _adaptive_max(op, dims, input, output_size, return_indices):
         raise ValueError(f"{op}: expected a non-empty ({layout}) input of shape (N, C, {layout}) "
                          f"or (C, {layout}), got shape {tuple(input.shape)}")
     sizes = _sizes(op, output_size, input.shape[-dims:])
-    x = input.reshape((-1,) + input.shape[-dims - 1:] if input.ndim == dims + 2 else
-                      (1,) + input.shape)
+    # sizes written out: NumPy cannot infer a -1 for an empty batch
+    x = input if input.ndim == dims + 2 else input.reshape((1,) + input.shape)
     x = x if dims == 2 else x.unsqueeze(2)                     # 1-D: a height of 1
     n, c, h, w = x.shape
     out_h, out_w = (1,) + sizes if dims == 1 else sizes
     xp = x._xp()
-    where = _argmax(x.array, out_h, out_w).reshape(n, c, -1)
+    where = _argmax(x.array, out_h, out_w).reshape(n, c, out_h * out_w)
     values = x.reshape(n, c, h * w)[xp.arange(n)[:, None, None], xp.arange(c)[:, None], where]
     shape = input.shape[:-dims] + sizes
     values = values.reshape(shape)

@@ -25,6 +25,28 @@ def positive(values, name, op):
     return values
 
 
+def unbatched(dims):
+    """A decorator: the window op ``op(input, ...)`` also takes one sample without its batch
+    dimension, (C, L) or (C, H, W), as PyTorch's do: it runs on a batch of one, removed again
+    from the result (from each result, for several)."""
+    def wrap(op):
+        @functools.wraps(op)
+        def call(input, *args, **kwargs):
+            if not isinstance(input, Tensor) or input.ndim != dims + 1:
+                return op(input, *args, **kwargs)
+            out = op(input.unsqueeze(0), *args, **kwargs)
+            return tuple(o.squeeze(0) for o in out) if isinstance(out, tuple) else out.squeeze(0)
+        return call
+    return wrap
+
+
+def rank_error(op, what, x, dims):
+    """The error for an input of the wrong rank: batched (N, C, ...) or unbatched (C, ...)."""
+    spatial = ', '.join(('H', 'W')[2 - dims:]) if dims == 2 else 'L'
+    return ValueError(f"{op}: expected a {dims + 2}-D {what} (N, C, {spatial}) or a {dims + 1}-D "
+                      f"unbatched one (C, {spatial}), got {what} of shape {tuple(x.shape)}")
+
+
 _KEY_TYPES = (int, bool, str, type(None))
 
 
@@ -64,8 +86,7 @@ def _check_tensors(op, x, w, b, dims):
         if t is not None and not isinstance(t, Tensor):
             raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
     if x.ndim != dims + 2:
-        raise ValueError(f"{op}: expected a {dims + 2}-D input (N, C, {', '.join(spatial)}), got "
-                         f"input of shape {x.shape}")
+        raise rank_error(op, 'input', x, dims)
     if w.ndim != dims + 2:
         raise ValueError(f"{op}: expected a {dims + 2}-D weight (out_channels, in_channels/groups"
                          f", {', '.join('K' + s for s in spatial)}), got weight of shape {w.shape}")
@@ -124,6 +145,8 @@ def _check_channels(op, x_shape, w_shape, b_shape, groups, transposed):
         raise ValueError(f"{op}: weight of shape {w_shape} with groups={groups} expects input "
                          f"with {cin} channels, got input of shape {x_shape} ({x_shape[1]} "
                          "channels)")
+    if cout == 0:
+        raise ValueError(f"{op}: weight of shape {w_shape} has no output channels")
     if b_shape is not None and b_shape != (cout,):
         raise ValueError(f"{op}: expected bias of shape ({cout},), got {b_shape}")
 

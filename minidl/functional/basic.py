@@ -1,8 +1,10 @@
 """linear, dropout and flatten: the stateless parts of Dense, Dropout and Flatten layers."""
+import math
+
 from .. import backend, ops, validate
 from ..autograd import Function
 from ..ops.inplace import update_
-from ..ops.math import MaskedGrad
+from ..ops.select import MaskedGrad
 from ..tensor import Tensor
 
 __all__ = ['linear', 'dropout', 'flatten']
@@ -13,7 +15,7 @@ class Linear(Function):
 
     def forward(self, x, weight, bias=None):
         # One GEMM over all leading dimensions; W.T is a view (BLAS reads it transposed).
-        x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+        x2 = _rows(x)
         y = backend.matmul(x2, weight.T)
         if bias is not None:
             y += bias
@@ -23,18 +25,25 @@ class Linear(Function):
         x, weight = self.inputs[0], self.inputs[1]
         has_bias = len(self.inputs) == 3
         # Tensor operations (two matmuls and a sum), so the gradient is itself differentiable.
-        gy2 = gy.reshape(-1, gy.shape[-1]) if gy.ndim != 2 else gy
+        gy2 = _rows(gy)
         gx = gw = gb = None
         if x.requires_grad:
             gx = gy2 @ weight
             if x.ndim != 2:
                 gx = gx.reshape(x.shape)
         if weight.requires_grad:
-            x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+            x2 = _rows(x)
             gw = gy2.mT @ x2
         if has_bias and self.inputs[2].requires_grad:
             gb = gy2.sum(0)
         return (gx, gw, gb) if has_bias else (gx, gw)
+
+
+def _rows(a):
+    """``a`` (array or Tensor) as a matrix of rows (..., n) -> (rows, n), also when empty."""
+    if a.ndim == 2:
+        return a
+    return a.reshape(math.prod(a.shape[:-1]), a.shape[-1])
 
 
 def linear(input, weight, bias=None):

@@ -8,8 +8,9 @@ gradient of x / eps, with none through its norm (no 0/0), as in PyTorch.
 """
 import math
 
-from .. import backend, validate
+from .. import validate
 from ..ops import broadcast_to
+from ..ops.promotion import broadcast_shapes
 
 __all__ = ['normalize', 'cosine_similarity', 'pairwise_distance']
 
@@ -46,9 +47,9 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """The cosine of the angle between x1 and x2 along ``dim`` (the two broadcast together):
     sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps)), with ``dim`` removed."""
     validate.floating('cosine_similarity', 'x1', x1)
-    validate.like('cosine_similarity', 'x2', x2, x1, 'x1')
+    validate.floating('cosine_similarity', 'x2', x2)     # (another float dtype promotes)
     eps = validate.number('cosine_similarity', 'eps', eps, low=0)
-    shape = backend.broadcast_shapes(x1.shape, x2.shape)
+    shape = broadcast_shapes(x1.shape, x2.shape, name='cosine_similarity')
     x1, x2 = broadcast_to(x1, shape), broadcast_to(x2, shape)
     dot = (x1 * x2).sum(dim)
     return dot / (_norm(x1, 2, dim, floor=eps) * _norm(x2, 2, dim, floor=eps))
@@ -59,7 +60,7 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     x2 broadcasting to it: (N,) (or (N, 1) with keepdim). eps keeps the 2-norm's gradient
     finite where x1 == x2."""
     validate.floating('pairwise_distance', 'x1', x1)
-    validate.like('pairwise_distance', 'x2', x2, x1, 'x1')
+    validate.floating('pairwise_distance', 'x2', x2)     # (another float dtype promotes)
     p = _p('pairwise_distance', p)
     eps = validate.number('pairwise_distance', 'eps', eps)
     return _norm(x1 - x2 + eps, p, -1, keepdim=keepdim)

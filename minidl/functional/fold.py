@@ -25,7 +25,7 @@ class Unfold(Function):
     def forward(self, x):
         g = self.geometry
         columns = window_matrix(source(x, g), g)              # (C*KH*KW, OH*OW*N)
-        return columns.reshape(columns.shape[0], -1, g.N).transpose(2, 0, 1)
+        return columns.reshape(columns.shape[0], g.OH * g.OW, g.N).transpose(2, 0, 1)
 
     def backward(self, gy):
         return Fold(self.geometry)(gy)

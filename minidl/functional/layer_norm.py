@@ -92,6 +92,9 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     if channels % groups:
         raise ValueError(f"group_norm: the number of channels ({channels}) of input of shape "
                          f"{tuple(input.shape)} must be divisible by num_groups ({groups})")
+    if n * channels // groups * math.prod(input.shape[2:]) == 1:      # PyTorch's check
+        raise ValueError(f"group_norm: expected more than 1 value per channel when training, "
+                         f"got input of shape {tuple(input.shape)}")
     for name, t in (('weight', weight), ('bias', bias)):
         if t is not None:
             validate.shape('group_norm', name, t, (channels,))

@@ -9,6 +9,7 @@ import warnings
 
 from .. import backend, validate
 from ..autograd import Function
+from ..ops.promotion import broadcast_shapes, result_type
 from ..tensor import Tensor, constant as _const, from_data
 from .activation import Softmax, Softplus, log_softmax, log_softmax_array
 
@@ -123,7 +124,7 @@ class CrossEntropy(Function):
         total = loss.sum()
         if self.reduction == 'mean':
             self.denominator = self.wy.sum()
-            total = total / self.denominator
+            total = total * _inverse(self.denominator, xp)
         return total
 
     def _target_terms(self, xp, dtype):
@@ -164,7 +165,19 @@ class CrossEntropy(Function):
 
     def _upstream(self, gy):
         """The upstream gradient, divided by the summed target weights for 'mean'."""
-        return gy / self.denominator if self.reduction == 'mean' else gy
+        if self.reduction != 'mean':
+            return gy
+        if isinstance(gy, Tensor):
+            return gy * _const(_inverse(self.denominator, gy._xp(), 0).astype(gy.dtype))
+        return gy * _inverse(self.denominator, backend.array_module(gy), 0)
+
+
+def _inverse(b, xp, at_zero=float('nan')):
+    """1 / b for a 0-d array b, ``at_zero`` where b is 0, without NumPy's warning. A mean over
+    no weight (an empty batch, every target ignored) is NaN, as in PyTorch, and its gradient 0
+    (every term is 0)."""
+    zero = b == 0
+    return xp.where(zero, at_zero, 1 / xp.where(zero, 1, b))
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction='mean',
@@ -210,10 +223,7 @@ def _cross_entropy_probabilities(input, target, weight, reduction, smoothing):
                              f"got {getattr(weight, 'shape', type(weight).__name__)}")
         w = weight.detach().to(dtype=input.dtype)
         products = products * w.reshape((classes,) + (1,) * (input.ndim - class_dim - 1))
-    loss = -products.sum(class_dim)
-    if reduction == 'mean':
-        return loss.sum() * (classes / max(input.numel(), 1))
-    return _reduce(loss, reduction)
+    return _reduce(-products.sum(class_dim), reduction)     # a mean over no sample is NaN
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction='mean'):
@@ -230,11 +240,17 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction='mean'):
     if reduction == 'none':
         return loss.reshape(shape)
     total = loss.sum()
-    return total / _const(wy.sum()) if reduction == 'mean' else total
+    if reduction != 'mean':
+        return total
+    # the NaN of a mean over no weight is added, so that the gradient there stays 0 (PyTorch's)
+    xp, denominator = input._xp(), wy.sum()
+    return total * _const(_inverse(denominator, xp, 0).astype(input.dtype)) + _const(
+        xp.where(denominator == 0, xp.nan, 0).astype(input.dtype))
 
 
 # ---------------------------------------------------------------- regression losses
 def _paired(name, input, target):
+    """input and target, broadcast to one shape (with PyTorch's warning when they differ)."""
     validate.floating(name, 'input', input)
     target = _as_tensor(target, input, name, 'target')
     if target.shape != input.shape:
@@ -242,13 +258,16 @@ def _paired(name, input, target):
                       f"input size ({input.shape}). This will likely lead to incorrect results "
                       "due to broadcasting. Please ensure they have the same size.",
                       stacklevel=3)
-    return target
+        # broadcast first, as PyTorch: both then count as dimensioned in the type promotion
+        shape = broadcast_shapes(input.shape, target.shape, name=name)
+        input, target = input.broadcast_to(shape), target.broadcast_to(shape)
+    return input, target
 
 
 def mse_loss(input, target, reduction='mean'):
     """Squared error (input - target)^2, elementwise, then reduced."""
     validate.reduction('mse_loss', reduction)
-    target = _paired('mse_loss', input, target)
+    input, target = _paired('mse_loss', input, target)
     diff = input - target
     return _reduce(diff * diff, reduction)
 
@@ -256,7 +275,7 @@ def mse_loss(input, target, reduction='mean'):
 def l1_loss(input, target, reduction='mean'):
     """Absolute error |input - target|, elementwise, then reduced."""
     validate.reduction('l1_loss', reduction)
-    target = _paired('l1_loss', input, target)
+    input, target = _paired('l1_loss', input, target)
     return _reduce((input - target).abs(), reduction)
 
 
@@ -291,7 +310,8 @@ class BinaryCrossEntropy(Function):
         x, t = self.inputs
         # PyTorch's rule: (x - t) / max(x (1 - x), 1e-12), finite even at x = 0 or 1
         gx = gy * (x - t) / (x * (1 - x)).clamp(min=1e-12) if x.requires_grad else None
-        gt = gy * (ClampedLog()(1 - x) - ClampedLog()(x)) if t.requires_grad else None
+        # -logit(x), unclamped as PyTorch's (infinite at x = 0 and 1)
+        gt = gy * ((1 - x).log() - x.log()) if t.requires_grad else None
         return gx, gt
 
 
@@ -305,6 +325,7 @@ def binary_cross_entropy(input, target, weight=None, reduction='mean'):
         raise ValueError(f"binary_cross_entropy: Using a target size ({target.shape}) that is "
                          f"different to the input size ({input.shape}) is not supported; "
                          "please ensure they have the same size")
+    validate.like('binary_cross_entropy', 'target', target, input)
     data = input.array
     # checked on the CPU; on a GPU a check would wait for the device, so there an input out of
     # [0, 1] gives a NaN loss instead
@@ -312,7 +333,7 @@ def binary_cross_entropy(input, target, weight=None, reduction='mean'):
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1 "
                          "(they are probabilities; for logits use "
                          "binary_cross_entropy_with_logits)")
-    loss = BinaryCrossEntropy()(input, target.to(dtype=input.dtype))
+    loss = BinaryCrossEntropy()(input, target)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
@@ -329,12 +350,16 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction='mean
     if target.shape != input.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: Target size ({target.shape}) must "
                          f"be the same as input size ({input.shape})")
-    target = target.to(dtype=input.dtype)
+    out_dtype = target.dtype if target.dtype.kind == 'f' else input.dtype
+    # computed in the promoted dtype, weights cast to it, the result in the target's dtype (as
+    # PyTorch, whose gradient keeps the input's precision)
+    dtype = result_type(input, target)
+    input, target = input.to(dtype=dtype), target.to(dtype=dtype)
     # softplus(-x) = log(1 + exp(-x)) = -log(sigmoid(x)), stable for logits of any size
     softplus_neg = Softplus(1.0, float('inf'))(-input)
     if pos_weight is not None:
-        softplus_neg = softplus_neg * ((pos_weight - 1) * target + 1)
+        softplus_neg = softplus_neg * ((pos_weight.to(dtype=dtype) - 1) * target + 1)
     loss = (1 - target) * input + softplus_neg
     if weight is not None:
-        loss = loss * weight
-    return _reduce(loss, reduction)
+        loss = loss * weight.to(dtype=dtype)
+    return _reduce(loss.to(dtype=out_dtype), reduction)

@@ -97,9 +97,13 @@ class LogSigmoid(Function):
 
 
 # ---------------------------------------------------------------- public functions
-def _run(name, fn, input, inplace=False, reads_input=True):
-    """fn(input) after checking input, or written back into input with inplace=True."""
-    validate.floating(name, 'input', input)
+def _run(name, fn, input, inplace=False, reads_input=True, integers=False):
+    """fn(input) after checking input (floating-point, or also integer with ``integers``, as
+    PyTorch takes them), or written back into input with inplace=True."""
+    validate.tensor(name, 'input', input)
+    if input.dtype.kind not in ('fiu' if integers else 'f'):
+        kind = 'a floating-point or integer' if integers else 'a floating-point'
+        raise TypeError(f"{name}: input must be {kind} Tensor, got dtype {input.dtype}")
     if inplace:
         return update_(input, fn, reads_target=reads_input)
     return fn(input)
@@ -120,12 +124,13 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     limits."""
     low = validate.number('hardtanh', 'min_val', min_val)
     high = validate.number('hardtanh', 'max_val', max_val, low=low)
-    return _run('hardtanh', Hardtanh(low, high), input, inplace, reads_input=False)
+    return _run('hardtanh', Hardtanh(low, high), input, inplace, reads_input=False,
+                integers=True)
 
 
 def relu6(input, inplace=False):
     """min(max(input, 0), 6), elementwise: hardtanh(input, 0, 6)."""
-    return _run('relu6', Hardtanh(0.0, 6.0), input, inplace, reads_input=False)
+    return _run('relu6', Hardtanh(0.0, 6.0), input, inplace, reads_input=False, integers=True)
 
 
 def hardsigmoid(input, inplace=False):
@@ -145,12 +150,12 @@ def logsigmoid(input):
 
 def softsign(input):
     """input / (1 + |input|), elementwise."""
-    return _run('softsign', lambda x: x / (x.abs() + 1), input)
+    return _run('softsign', lambda x: x / (x.abs() + 1), input, integers=True)
 
 
 def tanhshrink(input):
     """input - tanh(input), elementwise."""
-    return _run('tanhshrink', lambda x: x - x.tanh(), input)
+    return _run('tanhshrink', lambda x: x - x.tanh(), input, integers=True)
 
 
 def celu(input, alpha=1.0, inplace=False):
@@ -189,7 +194,9 @@ def threshold(input, threshold, value, inplace=False):
     """input where input > threshold, else ``value``, elementwise."""
     limit = validate.number('threshold', 'threshold', threshold)
     fill = validate.number('threshold', 'value', value)
-    return _run('threshold', lambda x: where(x > limit, x, fill), input, inplace)
+    # in the input's dtype: an integer input stays integer, its value truncated (as PyTorch)
+    return _run('threshold', lambda x: where(x > limit, x, fill).to(dtype=x.dtype), input,
+                inplace, integers=True)
 
 
 def _lambd(name, lambd):
@@ -224,5 +231,5 @@ def glu(input, dim=-1):
     if size % 2 or input.ndim == 0:
         raise ValueError(f"glu: the halved dimension must have an even size, but dimension "
                          f"{dim} of input of shape {tuple(input.shape)} has size {size}")
-    a, b = input.split(size // 2, dim)
+    a, b = input.split([size // 2, size // 2], dim)      # (two halves even when empty)
     return a * b.sigmoid()

@@ -64,31 +64,40 @@ class BatchNormTrain(Function):
         return tuple(grads)
 
 
+def _check_arguments(input, running_mean, running_var, weight, bias, training, momentum):
+    validate.floating('batch_norm', 'input', input)
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: input must have shape (N, C, *) with at least 2 "
+                         f"dimensions, got shape {input.shape}")
+    for name, t in (('running_mean', running_mean), ('running_var', running_var),
+                    ('weight', weight), ('bias', bias)):
+        if t is not None:
+            validate.shape('batch_norm', name, t, (input.shape[1],))
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("batch_norm: give both running_mean and running_var, or neither")
+    if not training and running_mean is None:
+        raise ValueError("batch_norm: training=False normalises with the running statistics, "
+                         "but running_mean and running_var are None; pass them, or "
+                         "training=True to use the batch's statistics")
+    validate.number('batch_norm', 'momentum', momentum)
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
     """Normalise each channel of input (N, C, *) to zero mean and unit variance, then scale by
     ``weight`` and shift by ``bias`` (both (C,), optional).
 
-    training=True (or no running statistics): uses the batch's mean and biased variance over all
-    dimensions but C, and updates running_mean / running_var (C,) in place when given:
+    training=True: uses the batch's mean and biased variance over all dimensions but C, and
+    updates running_mean / running_var (C,) in place when given (None: not tracked):
     running = (1 - momentum) * running + momentum * batch, with the unbiased variance for
     running_var, as PyTorch. training=False: uses the running statistics.
     Returns a tensor of the input's shape.
     """
-    validate.floating('batch_norm', 'input', input)
-    if input.ndim < 2:
-        raise ValueError(f"batch_norm: input must have shape (N, C, *) with at least 2 "
-                         f"dimensions, got shape {input.shape}")
+    _check_arguments(input, running_mean, running_var, weight, bias, training, momentum)
     channels = input.shape[1]
-    for name, t in (('running_mean', running_mean), ('running_var', running_var),
-                    ('weight', weight), ('bias', bias)):
-        if t is not None:
-            validate.shape('batch_norm', name, t, (channels,))
-    if (running_mean is None) != (running_var is None):
-        raise ValueError("batch_norm: give both running_mean and running_var, or neither")
     axes = (0,) + tuple(range(2, input.ndim))
     stats_shape = (1, channels) + (1,) * (input.ndim - 2)
-    if not training and running_mean is not None:
+    if not training:
         # eval: a per-channel affine map with constants from the running statistics
         scale = (running_var.detach() + eps) ** -0.5
         if weight is not None:

@@ -20,7 +20,7 @@ import math
 from .. import backend
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor, make
-from .arguments import checked_once, int_tuple, positive
+from .arguments import checked_once, int_tuple, positive, rank_error, unbatched
 
 
 # ---------------------------------------------------------------- geometry and helpers
@@ -95,7 +95,7 @@ def _max_forward(x, pool, track):
     """Window maxima of x (N, C, H, W) by a running maximum over kernel offsets; with ``track``,
     also the offset index of each first maximum (int8 unless the kernel is huge)."""
     xp = backend.array_module(x)
-    src = _padded(x, pool, -math.inf)
+    src = _padded(x, pool, _lowest(x.dtype))
     best = which = None
     for k, rows, cols in pool.offsets():
         v = src[:, :, rows, cols]
@@ -112,6 +112,13 @@ def _max_forward(x, pool, track):
             xp.maximum(which, (v > best) * which.dtype.type(k), out=which)
         xp.maximum(best, v, out=best)   # (maximum also lets NaN through)
     return best, which
+
+
+def _lowest(dtype):
+    """The padding of max pooling: -inf, or the smallest integer of an integer dtype."""
+    if dtype.kind == 'f':
+        return -math.inf
+    return 0 if dtype.kind == 'u' else -2 ** (8 * dtype.itemsize - 1)
 
 
 class MaxPool2d(Function):
@@ -276,20 +283,19 @@ class _Spread(Function):
 
 
 # ---------------------------------------------------------------- argument checks
-def _check_input(op, x, dims):
+def _check_input(op, x, dims, kinds='f'):
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: input must be a Tensor, got {type(x).__name__}")
     if x.ndim != dims + 2:
-        layout = '(N, C, L)' if dims == 1 else '(N, C, H, W)'
-        raise ValueError(f"{op}: expected a {dims + 2}-D input {layout}, got input of shape "
-                         f"{x.shape}")
-    if x.dtype.kind != 'f':
-        raise TypeError(f"{op}: expected a floating-point input, got dtype {x.dtype}")
+        raise rank_error(op, 'input', x, dims)
+    if x.dtype.kind not in kinds:
+        kind = 'a floating-point' if kinds == 'f' else 'a floating-point or integer'
+        raise TypeError(f"{op}: expected {kind} input, got dtype {x.dtype}")
 
 
-def _make_pool(op, x, kernel_size, stride, padding, dilation, ceil_mode, dims):
+def _make_pool(op, x, kernel_size, stride, padding, dilation, ceil_mode, dims, kinds='f'):
     """Validate the arguments; return a 2-D _Pool (1-D ops get a kernel height of 1)."""
-    _check_input(op, x, dims)
+    _check_input(op, x, dims, kinds)
     return _pool_for(op, x.shape, kernel_size, stride, padding, dilation, ceil_mode, dims)
 
 
@@ -328,7 +334,8 @@ def _from_2d(y, dims):
 
 # ---------------------------------------------------------------- public API
 def _max_pool(op, dims, input, kernel_size, stride, padding, dilation, ceil_mode, return_indices):
-    pool = _make_pool(op, input, kernel_size, stride, padding, dilation, ceil_mode, dims)
+    # integers too, as PyTorch's max_pool2d
+    pool = _make_pool(op, input, kernel_size, stride, padding, dilation, ceil_mode, dims, 'fiu')
     x = _as_2d(input, dims)
     if not return_indices and not (x.requires_grad and is_grad_enabled()):
         return _from_2d(make(_max_forward(x.array, pool, False)[0]), dims)
@@ -340,16 +347,19 @@ def _max_pool(op, dims, input, kernel_size, stride, padding, dilation, ceil_mode
     return y, _from_2d(make(idx), dims)
 
 
+@unbatched(2)
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    """2-D max pooling: input (N, C, H, W) -> (N, C, OH, OW), the maximum of each window
-    (padding counts as -inf). OH = floor_or_ceil((H + 2*padding - dilation*(KH-1) - 1) / stride)
-    + 1; stride defaults to kernel_size. With return_indices, also the int64 flat index (into
+    """2-D max pooling: input (N, C, H, W) (or one sample, (C, H, W); floating-point or integer)
+    -> (N, C, OH, OW), the maximum of each window (padding counts as -inf). OH =
+    floor_or_ceil((H + 2*padding - dilation*(KH-1) - 1) / stride) + 1; stride defaults to
+    kernel_size. With return_indices, also the int64 flat index (into
     H*W) of each maximum, as PyTorch."""
     return _max_pool('max_pool2d', 2, input, kernel_size, stride, padding, dilation, ceil_mode,
                      return_indices)
 
 
+@unbatched(1)
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """1-D max pooling: input (N, C, L) -> (N, C, OL); see max_pool2d."""
@@ -369,6 +379,7 @@ def _avg_pool(op, dims, input, kernel_size, stride, padding, ceil_mode, count_in
     return _from_2d(AvgPool2d(pool, scale)(_as_2d(input, dims)), dims)
 
 
+@unbatched(2)
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """2-D average pooling: input (N, C, H, W) -> (N, C, OH, OW). The divisor is the window
@@ -378,6 +389,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                      count_include_pad, divisor_override)
 
 
+@unbatched(1)
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True):
     """1-D average pooling: input (N, C, L) -> (N, C, OL); see avg_pool2d."""
@@ -415,12 +427,14 @@ def _adaptive_avg(op, dims, input, output_size):
     return _from_2d(y, dims)
 
 
+@unbatched(2)
 def adaptive_avg_pool2d(input, output_size):
     """Average over an (OH, OW) grid of bins covering the input (N, C, H, W): bin i spans
     [floor(i*H/OH), ceil((i+1)*H/OH)); output_size 1 is global average pooling."""
     return _adaptive_avg('adaptive_avg_pool2d', 2, input, output_size)
 
 
+@unbatched(1)
 def adaptive_avg_pool1d(input, output_size):
     """Average over output_size bins covering the input (N, C, L); see adaptive_avg_pool2d."""
     return _adaptive_avg('adaptive_avg_pool1d', 1, input, output_size)

@@ -191,6 +191,24 @@ def _padding(padding, kernel, dilation, stride):
     return before, (0, 0)
 
 
+def _weight_and_input(weight, input_shape):
+    """The weight as (Cout, Cin, KH, KW) and the input's (Cin, H, W), checked."""
+    if not isinstance(weight, Tensor):
+        weight = Tensor(weight)
+    shape = tuple(int(s) for s in input_shape)
+    if weight.ndim == 2:
+        if len(shape) != 2:
+            raise ValueError(f"a 2-D weight (KH, KW) needs input_shape (H, W), got {shape}")
+        return weight.reshape(1, 1, *weight.shape), (1,) + shape
+    if weight.ndim == 4:
+        if len(shape) != 3 or shape[0] != weight.shape[1]:
+            raise ValueError(f"a weight of shape {tuple(weight.shape)} (Cout, Cin, KH, KW) needs "
+                             f"input_shape (Cin={weight.shape[1]}, H, W), got {shape}")
+        return weight, shape
+    raise ValueError(f"weight must be (KH, KW) or (Cout, Cin, KH, KW), got shape "
+                     f"{tuple(weight.shape)}")
+
+
 def conv2d_matrix(weight, input_shape, stride=1, padding=0, dilation=1):
     """The doubly block-Toeplitz matrix M of a small 2-D cross-correlation (conv2d of one sample).
 
@@ -202,21 +220,7 @@ def conv2d_matrix(weight, input_shape, stride=1, padding=0, dilation=1):
     pixel (oy, ox): W[co, ci, ky, kx] at column (ci, oy*sh - ph + ky*dh, ox*sw - pw + kx*dw);
     taps that fall on the zero padding are dropped. Differentiable with respect to weight.
     """
-    if not isinstance(weight, Tensor):
-        weight = Tensor(weight)
-    shape = tuple(int(s) for s in input_shape)
-    if weight.ndim == 2:
-        if len(shape) != 2:
-            raise ValueError(f"a 2-D weight (KH, KW) needs input_shape (H, W), got {shape}")
-        w4, (cin, h, w) = weight.reshape(1, 1, *weight.shape), (1,) + shape
-    elif weight.ndim == 4:
-        if len(shape) != 3 or shape[0] != weight.shape[1]:
-            raise ValueError(f"a weight of shape {tuple(weight.shape)} (Cout, Cin, KH, KW) needs "
-                             f"input_shape (Cin={weight.shape[1]}, H, W), got {shape}")
-        w4, (cin, h, w) = weight, shape
-    else:
-        raise ValueError(f"weight must be (KH, KW) or (Cout, Cin, KH, KW), got shape "
-                         f"{tuple(weight.shape)}")
+    w4, (cin, h, w) = _weight_and_input(weight, input_shape)
     cout, _, kh, kw = w4.shape
     stride, dilation = _pair(stride, 'stride'), _pair(dilation, 'dilation')
     if min(stride) < 1 or min(dilation) < 1:

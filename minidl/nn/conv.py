@@ -69,8 +69,10 @@ class _ConvNd(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def _check(self, x):
-        validate.rank(repr(self), x, (self._dims + 2,),
-                      f"(N, {self.in_channels}, {self._spatial})", self.in_channels)
+        # a batch (N, C, ...) or one sample (C, ...), as PyTorch
+        validate.rank(repr(self), x, (self._dims + 1, self._dims + 2),
+                      f"(N, {self.in_channels}, {self._spatial}) or ({self.in_channels}, "
+                      f"{self._spatial})", self.in_channels, unbatched=self._dims + 1)
 
     def _mode_padded(self, x):
         """(x padded by padding_mode, the padding left for the convolution): PyTorch's
@@ -161,14 +163,14 @@ class _ConvTransposeNd(_ConvNd):
             return self.output_padding
         size = tuple(output_size)[-self._dims:]
         smallest = tuple((n - 1) * s - 2 * p + d * (k - 1) + 1 for n, s, p, d, k in zip(
-            x.shape[2:], self.stride, self.padding, self.dilation, self.kernel_size))
+            x.shape[-self._dims:], self.stride, self.padding, self.dilation, self.kernel_size))
         largest = tuple(m + s - 1 for m, s in zip(smallest, self.stride))
         if len(size) != self._dims or not all(
                 validate.is_int(n) and lo <= n <= hi for n, lo, hi in zip(size, smallest,
                                                                           largest)):
             raise ValueError(f"{self!r}: requested an output size of {tuple(output_size)}, but "
                              f"valid sizes range from {list(smallest)} to {list(largest)} (for "
-                             f"an input of size {tuple(x.shape[2:])})")
+                             f"an input of size {tuple(x.shape[-self._dims:])})")
         return tuple(n - m for n, m in zip(size, smallest))
 
 

@@ -9,22 +9,10 @@ import collections
 import itertools
 
 from .. import backend
+from ..autograd.hooks import RemovableHandle
 from ..tensor import Tensor, check_dtype
 from .parameter import Parameter  # noqa: F401  (re-exported)
 from .state import load_state_dict
-
-
-class RemovableHandle:
-    """Returned by register_forward_hook: ``handle.remove()`` unregisters the hook."""
-
-    _ids = itertools.count()
-
-    def __init__(self, hooks):
-        self.hooks, self.id = hooks, next(self._ids)
-
-    def remove(self):
-        """Detach the hook."""
-        self.hooks.pop(self.id, None)
 
 
 def _parse_to(args, kwargs, where='Module.to'):

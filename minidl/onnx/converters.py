@@ -14,7 +14,9 @@ from ..functional import activation as act
 from ..functional.basic import Dropout
 from ..ops import math as om
 from ..ops import reduce as red
+from ..ops import select as sel
 from ..ops import shape as sh
+from ..ops import subscript as sub
 
 CONVERTERS = {}
 INT64_MAX, INT64_MIN = 2 ** 63 - 1, -2 ** 63
@@ -40,6 +42,7 @@ CONVERTERS.update({
     om.Abs: _same('Abs'), om.Sin: _same('Sin'), om.Cos: _same('Cos'),
     om.Tanh: _same('Tanh'), om.Sigmoid: _same('Sigmoid'), om.Pow: _same('Pow'),
     om.MatMul: _same('MatMul'), om.Clone: _same('Identity'), act.ReLU: _same('Relu'),
+    red.Root: _same('Sqrt'),
     Dropout: _same('Identity'),       # ONNX inference: dropout is the identity
 })
 
@@ -49,17 +52,23 @@ def _pow_scalar(g, fn, x):
     return g.node('Pow', [x[0], g.scalar(fn.exponent, g.operand(fn, 0).dtype)])
 
 
-@converts(om.Maximum)
+@converts(sel.Maximum)
 def _maximum(g, fn, x):
     return g.node('Max' if fn.take_max else 'Min', x)
 
 
-@converts(om.Where)
+@converts(sel.Clamp)
+def _clamp(g, fn, x):
+    y = g.node('Max', [x[0], x[1]]) if fn.has_low else x[0]
+    return g.node('Min', [y, x[-1]]) if fn.has_high else y
+
+
+@converts(sel.Where)
 def _where(g, fn, x):
     return g.node('Where', [g.const(fn.condition)] + x)
 
 
-@converts(om.Clip)
+@converts(sel.Clip)
 def _clip(g, fn, x):
     dtype = g.operand(fn, 0).dtype
     bounds = ['' if v is None else g.scalar(v, dtype) for v in (fn.low, fn.high)]
@@ -113,12 +122,24 @@ def _sum(g, fn, x):
     return g.node('ReduceSum', x + [g.ints(fn.axes)], keepdims=int(fn.keepdims))
 
 
-@converts(red.Extreme)
+@converts(red.Extreme, red.ExtremeAt)
 def _extreme(g, fn, x):
     op = 'ReduceMax' if fn.largest else 'ReduceMin'
     if g.opset < 18:               # their axes became an input in opset 18
         return g.node(op, x, axes=list(fn.axes), keepdims=int(fn.keepdims))
     return g.node(op, x + [g.ints(fn.axes)], keepdims=int(fn.keepdims))
+
+
+@converts(red.Variance)
+def _variance(g, fn, x):
+    # the deviations from the mean, squared, summed and divided by max(0, N - correction)
+    dtype, axes = g.operand(fn, 0).dtype, g.ints(fn.axes)
+    total = g.node('ReduceSum', x + [axes], keepdims=1)
+    centered = g.node('Sub', [x[0], g.node('Mul', [total, g.scalar(1 / fn.count, dtype)])])
+    squares = g.node('ReduceSum', [g.node('Mul', [centered, centered]), axes],
+                     keepdims=int(fn.keepdims))
+    factor = 1 / fn.divisor if fn.divisor > 0 else math.inf
+    return g.node('Mul', [squares, g.scalar(factor, dtype)])
 
 
 # ---------------------------------------------------------------- shapes
@@ -151,7 +172,7 @@ def _transpose(g, fn, x):
 
 @converts(sh.Concat)
 def _concat(g, fn, x):
-    return g.node('Concat', x, axis=fn.axis)
+    return g.node('Concat', [n for i, n in enumerate(x) if i not in fn.skipped], axis=fn.axis)
 
 
 @converts(sh.Split)
@@ -177,11 +198,11 @@ def _bounds(part):
     return start, end, step
 
 
-@converts(sh.GetItem)
+@converts(sub.GetItem)
 def _getitem(g, fn, x):
     # basic indexing only: Slice the sliced dimensions, Squeeze the integer-indexed ones, then
     # Unsqueeze where the index has None
-    if not sh.is_basic_index(fn.index):
+    if not sub.is_basic_index(fn.index):
         raise g.fail(fn, "indexes with arrays or masks: only ints, slices, None and ... are "
                          "exported")
     index = fn.index if isinstance(fn.index, tuple) else (fn.index,)

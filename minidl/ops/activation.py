@@ -10,7 +10,7 @@ from .. import backend, validate
 from ..autograd import Function
 from ..tensor import constant as _const
 from .inplace import update_
-from .reduce import normalize_dims, numpy_names
+from .reduce import normalize_dim, numpy_names
 
 
 class ReLU(Function):
@@ -37,7 +37,7 @@ class Softmax(Function):
     def forward(self, x):
         xp = backend.array_module(x)
         # subtracting the row maximum makes every exponent <= 0: no overflow at any logit size
-        e = xp.exp(x - x.max(axis=self.axis, keepdims=True))
+        e = xp.exp(x - _peak(x, self.axis))
         e /= e.sum(axis=self.axis, keepdims=True)
         return e
 
@@ -61,18 +61,25 @@ class LogSoftmax(Function):
         return gy - y.exp() * gy.sum(self.axis, keepdim=True)
 
 
+def _peak(x, axis):
+    """The maximum along ``axis`` (kept as size 1), or 0 for an empty x (nothing to shift)."""
+    return x.max(axis=axis, keepdims=True) if x.size else x.dtype.type(0)
+
+
 def log_softmax_array(x, axis):
     """x - logsumexp(x) along ``axis`` on a raw array, stable for logits of any size."""
     xp = backend.array_module(x)
-    shifted = x - x.max(axis=axis, keepdims=True)
+    shifted = x - _peak(x, axis)
     shifted -= xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
     return shifted
 
 
 def relu(input, inplace=False):
-    """max(input, 0) elementwise; the gradient is 1 where input > 0, else 0. ``inplace=True``
-    writes the result into input (and returns it)."""
-    validate.floating('relu', 'input', input)
+    """max(input, 0) elementwise (integer tensors too, as PyTorch); the gradient is 1 where
+    input > 0, else 0. ``inplace=True`` writes the result into input (and returns it)."""
+    validate.tensor('relu', 'input', input)
+    if input.dtype.kind == 'b':
+        raise TypeError("relu: input must be a floating-point or integer Tensor, got dtype bool")
     return update_(input, ReLU(), reads_target=False) if inplace else ReLU()(input)
 
 
@@ -90,9 +97,10 @@ def _softmax_dim(name, input, dim, dtype):
                       f"call to include dim=X as an argument.", stacklevel=3)
     if dtype is not None:
         input = input.to(dtype=dtype)
+    axis = normalize_dim(dim, input.ndim, 'dim')
     if input.ndim == 0:
         return input.reshape(1), 0, True
-    return input, normalize_dims(dim, input.ndim, 'dim')[0], False
+    return input, axis, False
 
 
 @numpy_names

@@ -6,6 +6,7 @@ gradient and sit outside the graph, as in PyTorch.
 from .. import backend
 from ..tensor import Tensor, make
 from .math import compare, lift
+from .promotion import promoted
 from .placement import on_input_device
 from .reduce import normalize_dims, numpy_names
 
@@ -70,6 +71,7 @@ def bitwise_xor(input, other):
     if a.dtype.kind == 'f' or b.dtype.kind == 'f':
         raise TypeError(f"bitwise_xor: needs integer or bool tensors, got {a.dtype} and "
                         f"{b.dtype}")
+    a, b = promoted(a, b)             # PyTorch's result dtype (int32 ^ 0-d int64 is int32)
     _broadcastable('bitwise_xor', a, b)
     return make(a._xp().bitwise_xor(a.array, b.array))
 

@@ -9,12 +9,12 @@ slices they can themselves be differentiated.
 from .. import backend
 from ..autograd import Function
 from ..tensor import make
-from .reduce import normalize_dims, numpy_names
+from .reduce import normalize_dim, numpy_names
 from .shape import cat
 
 
 def _axis(input, dim):
-    return normalize_dims(dim, input.ndim)[0]
+    return normalize_dim(dim, input.ndim)
 
 
 def _accumulating_dtype(input, dtype):

@@ -10,7 +10,9 @@ import math
 from .. import backend
 from ..autograd import Function
 from ..tensor import Tensor, make
-from .math import MaskedGrad, _binary, clip, div, lift, maximum, pow, sqrt, where
+from .math import _binary, div, lift, pow, sqrt
+from .promotion import promoted, result_type
+from .select import MaskedGrad, clip, maximum, where
 
 
 class Elementwise(Function):
@@ -89,18 +91,14 @@ class Atan2(Function):
         return scale * b, -scale * a
 
 
-def _floating(x):
-    return isinstance(x, backend.FLOAT_TYPES) or isinstance(x, Tensor) and x.dtype.kind == 'f'
-
-
 def _in_float(op):
     """``op`` of two operands, integer and bool ones taken as float32 when neither is floating
     (PyTorch's rule for functions that are defined on real numbers only)."""
     def floating(input, other):
-        if not _floating(input) and not _floating(other):
-            input, other = (x.to(dtype=backend.float32) if isinstance(x, Tensor) else float(x)
-                            for x in (input, other))
-        return op(input, other)
+        # both in their promoted floating dtype (float32 for integers and bools)
+        dtype = result_type(input, other)
+        return op(*promoted(input, other, dtype=dtype if dtype.kind == 'f' else
+                            backend.dtype(backend.float32)))
     floating.__name__, floating.__doc__ = op.__name__, op.__doc__
     return floating
 

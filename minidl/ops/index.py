@@ -10,10 +10,11 @@ all differentiable already (``shape.GetItem``, ``shape.IndexAdd``, ``inplace.Ind
 from .. import backend
 from ..tensor import Tensor, make
 from .inplace import IndexPut
-from .math import lift, where
+from .math import lift
 from .placement import on_input_device
-from .reduce import normalize_dims, numpy_names
-from .shape import GetItem, IndexAdd
+from .reduce import normalize_dim, numpy_names
+from .select import where
+from .subscript import GetItem, IndexAdd
 
 
 def _index_array(where_, index, input):
@@ -51,7 +52,7 @@ def _along(where_, input, dim, index, others=()):
     """``dim`` as an axis and the coordinates of ``index`` in ``input``, after PyTorch's checks:
     index has input's rank and fits inside input (and each of ``others``) along every other
     dimension."""
-    axis = normalize_dims(dim, input.ndim)[0]
+    axis = normalize_dim(dim, input.ndim)
     xp = input._xp()
     array = _index_array(where_, index, input)
     if array.ndim != input.ndim:
@@ -113,7 +114,7 @@ def scatter_add(input, dim, index, src):
 
 def _region(where_, input, dim, index):
     """The axis and the index selecting entries ``index`` (1-D) along ``dim``."""
-    axis = normalize_dims(dim, input.ndim)[0]
+    axis = normalize_dim(dim, input.ndim)
     array = _index_array(where_, index, input).reshape(-1)
     _check_range(where_, array, input.shape[axis] if input.ndim else 1, dim)
     return axis, (slice(None),) * axis + (array,)

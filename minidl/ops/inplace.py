@@ -14,7 +14,8 @@ from ..autograd import Function
 from ..autograd.mode import is_grad_enabled
 from ..tensor import Tensor, make
 from .math import lift
-from .shape import GetItem, is_basic_index, raw_index
+from .promotion import result_type
+from .subscript import GetItem, index_error, index_parts, is_basic_index
 
 
 def check_writable(t):
@@ -75,7 +76,7 @@ def _check_cast(source, dtype):
 
 def _check_overlap(array):
     """Refuse to write into memory that several elements share (an expand()ed tensor)."""
-    if array.size > 1 and 0 in array.strides:
+    if array.size > 1 and any(s == 0 and n > 1 for s, n in zip(array.strides, array.shape)):
         raise RuntimeError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location (an expand()ed or "
                            "broadcast tensor). Please clone() the tensor before writing to it.")
@@ -86,9 +87,16 @@ def _assign(array, index, values):
     _check_overlap(array)
     try:
         array[index] = values
-    except ValueError as exc:
+    except ValueError:
         raise RuntimeError(f"cannot write values of shape {tuple(values.shape)} into the "
-                           f"indexed region ({exc})") from None
+                           "indexed region: their shape does not broadcast to the region's"
+                           ) from None
+
+
+def _broadcasts(shape, target):
+    """True when ``shape`` broadcasts to ``target`` (without changing it)."""
+    return len(shape) <= len(target) and all(
+        n in (1, m) for n, m in zip(reversed(shape), reversed(target)))
 
 
 class CopyIntoView(Function):
@@ -136,17 +144,23 @@ def arithmetic_(ufunc, op):
     refuses a result that cannot be cast back to the tensor's dtype (``int_tensor += 1.5``)."""
     def method(self, other):
         other = lift(other, self)
+        if ufunc == 'subtract' and 'b' in (self.dtype.kind, other.dtype.kind):
+            raise TypeError("sub_: a bool tensor cannot be subtracted, nor subtracted from (as in "
+                            "PyTorch); to invert a mask use ~mask, or convert it with .long()")
         if _recording(self, other):
             return update_(self, lambda t: op(t, other), reads_target=op.__name__ not in (
                 'add', 'sub'))
         xp = backend.array_module(self.array)
-        _check_cast(backend.result_type(self.array, other.array, *(
-            [backend.float32] if ufunc == 'true_divide' else [])), self.dtype)
-        if backend.broadcast_shapes(self.shape, other.shape) != self.shape:
+        dtype = result_type(self, other)
+        if ufunc == 'true_divide' and dtype.kind != 'f':
+            dtype = backend.dtype(backend.float32)
+        _check_cast(dtype, self.dtype)
+        if not _broadcasts(other.shape, self.shape):
             raise RuntimeError(f"output with shape {self.shape} doesn't match the broadcast "
                                f"shape of {self.shape} and {other.shape}")
         _check_overlap(self.array)
-        getattr(xp, ufunc)(self.array, other.array, out=self.array, casting='same_kind')
+        getattr(xp, ufunc)(self.array, other.array.astype(dtype, copy=False), out=self.array,
+                           casting='same_kind')
         self._version_counter.count += 1
         return self
     method.__name__ = op.__name__ + '_'
@@ -193,12 +207,27 @@ def copy_(self, src):
     device) into self, in place; differentiable in src. Returns self."""
     src = lift(src, self)
     check_writable(self)
+    if not _broadcasts(src.shape, self.shape):
+        raise RuntimeError(f"copy_: the source of shape {tuple(src.shape)} does not broadcast to "
+                           f"the destination's shape {tuple(self.shape)}")
     if not _recording(self, src):
         _assign(self.array, Ellipsis, backend.to_device(src.array, self.device))
         self._version_counter.count += 1
         return self
-    return update_(self, lambda t: src.to(t.device).to(dtype=t.dtype).broadcast_to(t.shape),
-                   reads_target=False)
+    return update_(self, lambda t: Overwrite()(t, src.to(t.device)), reads_target=False)
+
+
+class Overwrite(Function):
+    """src's values in target's shape and dtype (copy_): the gradient goes to src (summed back
+    to its shape), none to target, whose values are gone; the result stays in the graph when
+    target was (as PyTorch's fill_ and copy_)."""
+
+    def forward(self, target, src):
+        xp = backend.array_module(target)
+        return xp.broadcast_to(src.astype(target.dtype, copy=False), target.shape).copy()
+
+    def backward(self, gy):
+        return None, gy
 
 
 # ---------------------------------------------------------------- x[index] = value
@@ -224,8 +253,26 @@ def setitem(self, index, value):
     the value broadcasts to the indexed region and is cast to self's dtype; differentiable in
     both (the overwritten positions get no gradient)."""
     check_writable(self)
+    tensor_value = isinstance(value, Tensor)
     value = lift(value, self)
-    raw = raw_index(index, backend.array_module(self.array))
+    target, raw = index_parts(self, index)      # PyTorch's indexing rules
+    if tensor_value and value.dtype != self.dtype and _integer_arrays(raw):
+        raise TypeError(f"x[index] = value with integer index tensors needs a value of x's "
+                        f"dtype {self.dtype}, got {value.dtype} (as PyTorch; convert it with "
+                        ".to(x.dtype))")
+    try:
+        _setitem(target, raw, value)
+    except IndexError as exc:
+        raise index_error(exc, self.shape) from None
+
+
+def _integer_arrays(raw):
+    """True when a raw index holds integer index arrays (not only masks and basic parts)."""
+    return any(getattr(p, 'dtype', None) is not None and p.dtype.kind in 'iu' and p.ndim
+               for p in (raw if isinstance(raw, tuple) else (raw,)))
+
+
+def _setitem(self, raw, value):
     if not _recording(self, value):
         _assign(self.array, raw, backend.to_device(value.array, self.device))
         self._version_counter.count += 1

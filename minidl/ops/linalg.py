@@ -11,9 +11,10 @@ import string
 from .. import backend, validate
 from ..autograd import Function
 from ..tensor import Tensor, make
-from .math import matmul, where
+from .math import matmul
 from .placement import on_input_device
-from .reduce import amax, amin, normalize_dims, numpy_names
+from .reduce import amax, amin, normalize_dim, normalize_dims, numpy_names
+from .select import where
 from .shape import cat
 
 
@@ -93,7 +94,7 @@ def cross(input, other, dim=None):
     None), broadcasting: a x b = (a1 b2 - a2 b1, a2 b0 - a0 b2, a0 b1 - a1 b0)."""
     if dim is None:
         dim = next((d for d, n in enumerate(input.shape) if n == 3), None)
-    axis = normalize_dims(dim, input.ndim)[0] if dim is not None else None
+    axis = normalize_dim(dim, input.ndim) if dim is not None else None
     if axis is None or input.shape[axis] != 3 or other.shape[axis] != 3:
         raise RuntimeError(f"cross: input {tuple(input.shape)} and other {tuple(other.shape)} "
                            f"need size 3 along dim {dim}")
@@ -296,7 +297,7 @@ class DiagonalEmbed(Function):
 def diagonal(input, offset=0, dim1=0, dim2=1):
     """The diagonal of dimensions dim1 and dim2 (above it for offset > 0, below for < 0), as
     the last dimension: a view sharing input's memory."""
-    d1, d2 = (normalize_dims(d, input.ndim)[0] for d in (dim1, dim2))
+    d1, d2 = (normalize_dim(d, input.ndim) for d in (dim1, dim2))
     if d1 == d2:
         raise RuntimeError(f"diagonal: dim1 and dim2 must differ, both are {d1}")
     return Diagonal(int(offset), d1, d2)(input)

@@ -6,33 +6,22 @@ shape.
 """
 from .. import backend
 from ..autograd import Function
-from ..tensor import Tensor, from_data, make
+from ..tensor import DEFAULT_FLOAT, Tensor, from_data, make
+from .promotion import as_operand, broadcasting, cast, is_number, promoted, result_type
+from .select import one_where, zero_where
 
 
 def lift(value, like):
-    """Turn ``value`` (a Tensor, Python number or array) into a Tensor beside ``like``.
-
-    Python numbers take ``like``'s dtype when it can hold them, so float32 stays float32 (as in
-    PyTorch, where a Python scalar never upcasts a tensor).
-    """
+    """Turn ``value`` (a Tensor, Python number, array or nested list) into a Tensor beside
+    ``like``: a number takes the dtype PyTorch's promotion gives it with ``like`` (so float32
+    stays float32, and an int tensor with a float makes float32), an array or list keeps its
+    own dtype."""
     if isinstance(value, Tensor):
         return value
-    xp = backend.array_module(like.array)
-    if isinstance(value, backend.BOOL_TYPES):
-        dtype = like.dtype
-    elif isinstance(value, backend.INTEGER_TYPES):
-        dtype = like.dtype if like.dtype.kind in 'iuf' else backend.int64
-    elif isinstance(value, backend.FLOAT_TYPES):
-        dtype = like.dtype if like.dtype.kind == 'f' else backend.float32
-    else:
-        device = like.device if isinstance(value, (list, tuple)) else None
-        return from_data(value, device=device)
-    with backend.current(like.array):
-        return make(xp.asarray(value, dtype=dtype))
-
-
-def _broadcast_error(name, a, b):
-    raise ValueError(f"{name}: shapes {a.shape} and {b.shape} cannot be broadcast together")
+    if is_number(value):
+        return as_operand(value, result_type(like, value), like)
+    device = like.device if isinstance(value, (list, tuple)) else None
+    return from_data(value, device=device)
 
 
 class Add(Function):
@@ -93,7 +82,8 @@ class Neg(Function):
 
 
 class PowScalar(Function):
-    """x ** c for a constant exponent c."""
+    """x ** c for a constant exponent c; the derivative c x^(c-1) is 0 where c == 0 (as
+    PyTorch: x ** 0 is constant, even at x = 0)."""
     def __init__(self, exponent):
         self.exponent = exponent
 
@@ -103,21 +93,44 @@ class PowScalar(Function):
     def backward(self, gy):
         c = self.exponent
         x, = self.inputs
+        if c == 0:
+            return make(backend.array_module(gy.array).zeros(gy.shape, dtype=gy.dtype))
         return gy * (c * x ** (c - 1)) if c != 2 else gy * (2 * x)
 
 
 class Pow(Function):
-    """a ** b for two tensors."""
+    """a ** b for two tensors. As PyTorch, the derivative in a is 0 where b == 0 and the one in
+    b is 0 where a == 0 and b >= 0 (0 ** b is constant there), so 0 ** 0 has zero gradients."""
     saves_output = True
 
     def forward(self, a, b):
+        if a.dtype.kind in 'iu':
+            return integer_power(a, b)
         return a ** b
 
     def backward(self, gy):
         a, b = self.inputs
-        ga = gy * b * a ** (b - 1) if a.requires_grad else None
-        gb = gy * self.output() * log(a) if b.requires_grad else None
+        ga = gb = None
+        # Where a derivative is 0 by the rule above, the formula reads a harmless 1 instead of
+        # the operand (no 0 ** -1 or log(0) to compute, nor their NaN in a second derivative).
+        if a.requires_grad:
+            still = (b == 0).array
+            ga = zero_where(still, gy * b * a ** (one_where(still, b) - 1))
+        if b.requires_grad:
+            still = ((a == 0) & (b >= 0)).array
+            gb = zero_where(still, gy * self.output() * log(one_where(still, a)))
         return ga, gb
+
+
+def integer_power(a, b):
+    """a ** b on integer arrays with PyTorch's rule for negative exponents (NumPy refuses
+    them): 1 ** -n = 1, (-1) ** -n = +-1, anything else ** -n = 0 (the integer part)."""
+    xp = backend.array_module(a)
+    negative = b < 0
+    power = a ** xp.where(negative, 0, b)
+    odd = (b % 2) != 0
+    special = xp.where(a == 1, 1, xp.where(a == -1, xp.where(odd, -1, 1), 0)).astype(a.dtype)
+    return xp.where(negative, special, power)
 
 
 class Exp(Function):
@@ -206,57 +219,6 @@ class Sigmoid(Function):
         return gy * (y * (1 - y))
 
 
-class MaskedGrad(Function):
-    """Base for ops whose derivative is 0/1 (or a fixed factor) on a mask computed in forward."""
-    def backward(self, gy):
-        return gy * make(self.mask)
-
-
-class Clip(MaskedGrad):
-    """Values limited to [low, high]; the gradient passes only where no limit applied."""
-    def __init__(self, low, high):
-        self.low, self.high = low, high
-
-    def forward(self, a):
-        xp = backend.array_module(a)
-        mask = xp.ones(a.shape, dtype=a.dtype)
-        if self.low is not None:
-            mask *= a >= self.low
-        if self.high is not None:
-            mask *= a <= self.high
-        self.mask = mask
-        return xp.clip(a, self.low, self.high)
-
-
-class Maximum(Function):
-    """Elementwise maximum; at ties each input gets half the gradient (as PyTorch)."""
-    def __init__(self, take_max=True):
-        self.take_max = take_max
-
-    def forward(self, a, b):
-        xp = backend.array_module(a)
-        wins = (a > b) if self.take_max else (a < b)
-        self.share = wins + 0.5 * (a == b)
-        return xp.maximum(a, b) if self.take_max else xp.minimum(a, b)
-
-    def backward(self, gy):
-        share = make(self.share.astype(gy.dtype))
-        return gy * share, gy * (1 - share)
-
-
-class Where(Function):
-    """where(condition, a, b) with a constant boolean condition."""
-    def __init__(self, condition):
-        self.condition = condition
-
-    def forward(self, a, b):
-        return backend.array_module(a).where(self.condition, a, b)
-
-    def backward(self, gy):
-        zero = make(backend.array_module(gy.array).zeros((), dtype=gy.dtype))
-        return Where(self.condition)(gy, zero), Where(self.condition)(zero, gy)
-
-
 class MatMul(Function):
     """Batched matrix product of arrays with at least two dimensions."""
     def forward(self, a, b):
@@ -295,40 +257,38 @@ class ToDevice(Function):
 
 
 # ---------------------------------------------------------------- wrappers with checks
-def promote(a, b):
-    """Match dtypes as PyTorch does where NumPy differs: an integer tensor meeting a float one
-    takes the float dtype (NumPy would give int64 + float32 -> float64)."""
-    if a.dtype != b.dtype:
-        if a.dtype.kind in 'biu' and b.dtype.kind == 'f':
-            a = make(a.array.astype(b.dtype))
-        elif b.dtype.kind in 'biu' and a.dtype.kind == 'f':
-            b = make(b.array.astype(a.dtype))
-    return a, b
-
-
 def _binary(function_class, name):
     def op(a, b):
-        if not isinstance(a, Tensor):
-            a = lift(a, b)
-        elif not isinstance(b, Tensor):
-            b = lift(b, a)
-        if a.array.dtype is not b.array.dtype and a.array.dtype != b.array.dtype:
-            a, b = promote(a, b)
+        # the hot path of arithmetic: kept flat
+        if not (isinstance(a, Tensor) and isinstance(b, Tensor) and
+                a.array.dtype is b.array.dtype):
+            a, b = promoted(a, b)
         try:
             return function_class()(a, b)
-        except ValueError as exc:
-            if 'broadcast' in str(exc):
-                _broadcast_error(name, a, b)
-            raise
+        except ValueError:
+            return broadcasting(function_class(), name, a, b)    # raises in minidl's words
     op.__name__ = name
-    op.__doc__ = f"Elementwise {name} of two tensors (or a tensor and a number), broadcasting."
+    op.__doc__ = (f"Elementwise {name} of two tensors (or a tensor and a number), broadcasting; "
+                  "the dtype follows PyTorch's type promotion.")
     return op
 
 
+def _is_bool(x):
+    return isinstance(x, backend.BOOL_TYPES) or isinstance(x, Tensor) and x.dtype.kind == 'b'
+
+
 add_operator = _binary(Add, 'add')     # a + b
-sub_operator = _binary(Sub, 'sub')     # a - b
+_sub = _binary(Sub, 'sub')
 mul = _binary(Mul, 'mul')
-_div = _binary(Div, 'div')
+
+
+def sub_operator(a, b):
+    """a - b, elementwise with broadcasting (either may be a number); the dtype follows
+    PyTorch's type promotion, and bools are refused, as in PyTorch."""
+    if _is_bool(a) or _is_bool(b):
+        raise TypeError("sub: a bool tensor cannot be subtracted, nor subtracted from (as in "
+                        "PyTorch); to invert a mask use ~mask, or convert it with .long()")
+    return _sub(a, b)
 
 
 FLOAT = backend.FLOAT_TYPES
@@ -358,32 +318,48 @@ def sub(input, other, *, alpha=1):
 
 
 def div(a, b, *, rounding_mode=None):
-    """True division, broadcasting; integer tensors divide to float32 (as PyTorch).
-    ``rounding_mode='trunc'`` or ``'floor'`` rounds the quotient (see ``rounded_divide``)."""
+    """True division, broadcasting; integer and bool operands divide in float32 (PyTorch's
+    default dtype), otherwise the promoted dtype. ``rounding_mode='trunc'`` or ``'floor'``
+    rounds the quotient (see ``rounded_divide``)."""
     if rounding_mode is not None:
         from .elementwise import rounded_divide
         return rounded_divide(a, b, rounding_mode)
-    a_int = not isinstance(a, Tensor) or a.dtype.kind in 'biu'
-    b_int = not isinstance(b, Tensor) or b.dtype.kind in 'biu'
-    if a_int and b_int:
-        a = a.to(dtype='float32') if isinstance(a, Tensor) else float(a)
-        b = b.to(dtype='float32') if isinstance(b, Tensor) else float(b)
-    return _div(a, b)
+    dtype = result_type(a, b)
+    if dtype.kind != 'f':
+        dtype = backend.dtype(DEFAULT_FLOAT)
+    a, b = promoted(a, b, dtype=dtype)
+    return broadcasting(Div(), 'div', a, b)
 
 
 def pow(a, b):
-    """a ** b, elementwise; a constant exponent uses a cheaper rule."""
-    if isinstance(a, Tensor) and isinstance(b, backend.INTEGER_TYPES + backend.FLOAT_TYPES):
-        return PowScalar(b.item() if isinstance(b, backend.SCALAR_TYPES) else b)(a)
-    if not isinstance(a, Tensor):
-        a = lift(a, b)
-    return Pow()(a, lift(b, a))
+    """a ** b, elementwise, with PyTorch's promotion (int32 ** 0.5 and 0.7 ** int are float32,
+    bool ** 2 is int64) and integer rule (2 ** -1 == 0 for an integer tensor exponent; a
+    negative integer number exponent of an integer tensor is refused). A number exponent uses a
+    cheaper rule."""
+    if isinstance(a, Tensor) and is_number(b):
+        dtype = result_type(a, b)
+        c = b.item() if isinstance(b, backend.SCALAR_TYPES) else b
+        if dtype.kind in 'iu' and c < 0:
+            raise RuntimeError(f"pow: integer tensors cannot be raised to a negative integer "
+                               f"power ({c}); use a float exponent or tensor.float()")
+        if dtype.kind == 'b':
+            raise TypeError("pow: two bools cannot be raised to a power (convert them first)")
+        return PowScalar(c)(cast(a, dtype))
+    a, b = promoted(a, b)
+    if a.dtype.kind == 'b':
+        raise TypeError("pow: two bool tensors cannot be raised to a power (convert them "
+                        "with .long() or .float())")
+    return broadcasting(Pow(), 'pow', a, b)
 
 
 def _unary(function_class, name):
     def op(x):
-        if x.dtype.kind in 'biu' and name not in ('abs', 'neg'):
-            x = make(x.array.astype('float32'))   # as PyTorch: float32 result
+        if x.dtype.kind in 'biu':
+            if name not in ('abs', 'neg'):
+                x = make(x.array.astype(DEFAULT_FLOAT))   # as PyTorch: float32 result
+            elif x.dtype.kind == 'b':
+                raise TypeError(f"{name} is not defined for bool tensors (for a mask, invert it "
+                                "with ~mask; or convert it with .long() first)")
         return function_class()(x)
     op.__name__ = name
     op.__doc__ = f"Elementwise {name}; same shape as the input."
@@ -401,61 +377,26 @@ sigmoid = _unary(Sigmoid, 'sigmoid')
 neg = _unary(Neg, 'neg')
 
 
-def clip(x, min=None, max=None):
-    """Limit values to [min, max]; the gradient is zero where the limit applies."""
-    if min is None and max is None:
-        raise ValueError("clip: at least one of min and max must be given")
-    # Python numbers, so that NumPy float64 bounds never upcast a float32 tensor
-    min = None if min is None else float(min)
-    max = None if max is None else float(max)
-    return Clip(min, max)(x)
-
-
-maximum = _binary(lambda: Maximum(True), 'maximum')
-minimum = _binary(lambda: Maximum(False), 'minimum')
-
-
-def where(condition, a=None, b=None):
-    """Elements of ``a`` where ``condition`` holds, else of ``b`` (broadcasting all three).
-    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``, as in PyTorch."""
-    if a is None and b is None:
-        from .index import nonzero
-        return nonzero(condition, as_tuple=True)
-    if a is None or b is None:
-        raise TypeError("where: give both a and b (or neither, for the indices where condition "
-                        "holds)")
-    if isinstance(a, Tensor):
-        b = lift(b, a)
-    elif isinstance(b, Tensor):
-        a = lift(a, b)
-    else:
-        a, b = from_data(a), from_data(b)
-    cond = condition.array if isinstance(condition, Tensor) else a._xp().asarray(condition)
-    try:
-        return Where(cond.astype(bool))(a, b)
-    except ValueError as exc:
-        if 'broadcast' in str(exc):
-            raise ValueError(f"where: condition {cond.shape}, x {a.shape} and y {b.shape} "
-                             "cannot be broadcast together") from None
-        raise
-
-
 def matmul(a, b):
     """Matrix product with NumPy's rules: (..., n, k) @ (..., k, m) -> (..., n, m); 1-D operands
-    are treated as a row (left) or column (right) vector and that dimension is removed."""
+    are treated as a row (left) or column (right) vector and that dimension is removed. Both
+    operands must have one dtype, as in PyTorch (no promotion)."""
     a = a if isinstance(a, Tensor) else lift(a, b)
     b = lift(b, a)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: both operands need at least one dimension, got shapes "
                          f"{a.shape} and {b.shape}")
+    if a.dtype != b.dtype:
+        raise TypeError(f"matmul: both operands must have the same dtype, got {a.dtype} and "
+                        f"{b.dtype}; convert one with .to(dtype=...)")
     inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if a.shape[-1] != inner_b:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned "
                          f"({a.shape[-1]} != {inner_b})")
     if a.ndim >= 2 and b.ndim >= 2:
-        return MatMul()(a, b)
-    a2 = a.reshape(1, -1) if a.ndim == 1 else a
-    b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+        return broadcasting(MatMul(), 'matmul', a, b)
+    a2 = a.reshape(1, a.shape[0]) if a.ndim == 1 else a
+    b2 = b.reshape(b.shape[0], 1) if b.ndim == 1 else b
     out = MatMul()(a2, b2)
     if b.ndim == 1:
         out = out.squeeze(-1)
@@ -464,8 +405,33 @@ def matmul(a, b):
     return out
 
 
+_BITWISE = ('bitwise_and', 'bitwise_or')
+
+
 def compare(name, a, b):
-    """A comparison (less, equal, ...) as a boolean tensor outside the graph."""
-    a = a if isinstance(a, Tensor) else lift(a, b)
-    b = lift(b, a)
-    return make(getattr(a._xp(), name)(a.array, b.array))
+    """A comparison (less, equal, ...) or a bitwise and/or, in the operands' promoted dtype, as
+    a tensor outside the graph (bool for comparisons)."""
+    a, b = promoted(a, b)
+    if name in _BITWISE and a.dtype.kind == 'f':
+        raise TypeError(f"{name}: needs bool or integer tensors, got {a.dtype}")
+    try:
+        return make(getattr(a._xp(), name)(a.array, b.array))
+    except ValueError as exc:
+        if 'broadcast' in str(exc):
+            raise ValueError(f"{name}: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be "
+                             "broadcast together") from None
+        raise
+
+
+def positive(x):
+    """+x: x itself; refused for bool tensors, as in PyTorch."""
+    if x.dtype.kind == 'b':
+        raise TypeError("+ (positive) is not defined for bool tensors")
+    return x
+
+
+def invert(x):
+    """~x: logical not of a bool tensor, bitwise not of an integer one (outside the graph)."""
+    if x.dtype.kind == 'f':
+        raise TypeError(f"~ (invert) needs a bool or integer tensor, got {x.dtype}")
+    return make(x._xp().invert(x.array))

@@ -3,15 +3,17 @@
 ops modules; this table only gives them their Tensor names.
 """
 from .. import backend
-from ..tensor import Tensor, check_dtype, make
+from ..tensor import Tensor, check_dtype
 from . import (activation, compare, cumulative, elementwise, index, inplace, like, linalg,
                rearrange, sort)
-from .math import (Abs, Cast, Clone, Neg, ToDevice, abs, add, add_operator, clip, cos, div, exp,
-                   log, matmul, maximum, minimum, mul, neg, pow, sigmoid, sin, sqrt, sub,
-                   sub_operator, tanh, where)
+from .math import (Cast, Clone, ToDevice, abs, add, add_operator, cos, div, exp, invert, log,
+                   matmul, mul, neg, positive, pow, sigmoid, sin, sqrt, sub, sub_operator, tanh)
+from .math import compare as _compare
 from .reduce import (amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var)
-from .shape import (T, broadcast_to, expand, flatten, getitem, mT, permute, reshape, split,
-                    squeeze, sum_to, transpose, unsqueeze)
+from .select import clip, maximum, minimum, where
+from .shape import (T, broadcast_to, expand, flatten, mT, permute, reshape, split, squeeze,
+                    sum_to, t, transpose, unsqueeze, view)
+from .subscript import getitem
 
 
 def to(self, *args, **kwargs):
@@ -118,21 +120,24 @@ _METHODS = dict(
     __truediv__=div, __rtruediv__=_reflected(div), __floordiv__=elementwise.floor_divide,
     __rfloordiv__=_reflected(elementwise.floor_divide), __mod__=elementwise.remainder,
     __rmod__=_reflected(elementwise.remainder), __pow__=pow, __rpow__=_reflected(pow),
-    __matmul__=matmul, __rmatmul__=_reflected(matmul), __neg__=lambda a: Neg()(a),
-    __pos__=lambda a: a, __abs__=lambda a: Abs()(a), __getitem__=getitem,
+    __matmul__=matmul, __rmatmul__=_reflected(matmul), __neg__=neg,
+    __pos__=positive, __abs__=abs, __getitem__=getitem,
     __lt__=compare.lt, __le__=compare.le, __gt__=compare.gt, __ge__=compare.ge,
-    __eq__=compare.eq, __ne__=compare.ne, __and__=compare.logical_and,
-    __or__=compare.logical_or, __xor__=compare.bitwise_xor,
-    __invert__=lambda a: make(backend.array_module(a.array).invert(a.array)),
+    __eq__=compare.eq, __ne__=compare.ne, __xor__=compare.bitwise_xor,
+    # & and | are bitwise, as PyTorch's (for bools the logical and/or)
+    __and__=lambda a, b: _compare('bitwise_and', a, b),
+    __or__=lambda a, b: _compare('bitwise_or', a, b),
+    __rand__=lambda a, b: _compare('bitwise_and', b, a),
+    __ror__=lambda a, b: _compare('bitwise_or', b, a), __invert__=invert,
     # math, reductions, shapes (defined in math.py, reduce.py, shape.py)
     add=add, sub=sub, mul=mul, div=div, pow=pow, neg=neg, matmul=matmul, exp=exp, log=log,
     sqrt=sqrt, abs=abs, sin=sin, cos=cos, tanh=tanh, sigmoid=sigmoid, clip=clip, clamp=clip,
     maximum=maximum, minimum=minimum,
     sum=sum, mean=mean, var=var, std=std, max=max, min=min, amax=amax, amin=amin,
     logsumexp=logsumexp, argmax=argmax, argmin=argmin,
-    reshape=reshape, view=reshape, permute=permute, transpose=transpose, flatten=flatten,
+    reshape=reshape, view=view, permute=permute, transpose=transpose, flatten=flatten,
     squeeze=squeeze, unsqueeze=unsqueeze, broadcast_to=broadcast_to, expand=expand,
-    sum_to=sum_to, split=split, t=lambda self: transpose(self, 0, 1) if self.ndim == 2 else self,
+    sum_to=sum_to, split=split, t=t,
     # devices, dtypes, copies
     to=to, cpu=lambda self: to(self, 'cpu'), cuda=lambda self, device='cuda': to(self, device),
     float=_cast_method(backend.float32, 'float'), double=_cast_method(backend.float64, 'double'),

@@ -11,14 +11,14 @@ import math
 from .. import backend
 from ..autograd import Function
 from .placement import on_input_device
-from .reduce import normalize_dims, numpy_names
+from .reduce import normalize_dim, numpy_names
 from .shape import cat, reshape, split, transpose
 
 
 def _dims(dims, ndim, name='dims'):
     """An int or a sequence of ints as a tuple of axes (checked, in the order given)."""
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    return tuple(normalize_dims(d, ndim, name)[0] for d in dims)
+    return tuple(normalize_dim(d, ndim, name) for d in dims)
 
 
 class Flip(Function):
@@ -115,7 +115,7 @@ def repeat_interleave(input, repeats, dim=None):
     [1, 2] -> [1, 1, 2, 2]; without dim, of the flattened tensor."""
     if dim is None:
         input, dim = input.reshape(-1), 0
-    axis = normalize_dims(dim, input.ndim)[0]
+    axis = normalize_dim(dim, input.ndim)
     xp = input._xp()
     index = xp.repeat(xp.arange(input.shape[axis]), int(repeats))
     return input[(slice(None),) * axis + (index,)]
@@ -127,7 +127,7 @@ def chunk(input, chunks, dim=0):
     last (so there may be fewer pieces), views of input."""
     if chunks <= 0:
         raise RuntimeError(f"chunk: chunks must be positive, got {chunks}")
-    size = input.shape[normalize_dims(dim, input.ndim)[0]]
+    size = input.shape[normalize_dim(dim, input.ndim)]
     if size == 0:                       # as PyTorch: ``chunks`` empty pieces
         return split(input, [0] * chunks, dim)
     return split(input, -(-size // chunks), dim)
@@ -136,7 +136,7 @@ def chunk(input, chunks, dim=0):
 @numpy_names
 def select(input, dim, index):
     """The slice at position ``index`` along ``dim``, that dimension removed (a view)."""
-    axis = normalize_dims(dim, input.ndim)[0]
+    axis = normalize_dim(dim, input.ndim)
     size = input.shape[axis]
     if not -size <= index < size:
         raise IndexError(f"select: index {index} is out of range for dimension {dim} of size "
@@ -147,14 +147,14 @@ def select(input, dim, index):
 @numpy_names
 def unbind(input, dim=0):
     """The slices along ``dim``, that dimension removed: a tuple of views."""
-    axis = normalize_dims(dim, input.ndim)[0]
+    axis = normalize_dim(dim, input.ndim)
     return tuple(select(input, axis, i) for i in range(input.shape[axis]))
 
 
 @numpy_names
 def narrow(input, dim, start, length):
     """input[start:start + length] along ``dim`` (a view)."""
-    axis = normalize_dims(dim, input.ndim)[0]
+    axis = normalize_dim(dim, input.ndim)
     size = input.shape[axis]
     start = int(start) + (size if start < 0 else 0)
     if not 0 <= start <= size or length < 0 or start + length > size:
@@ -189,7 +189,7 @@ swapdims = swapaxes
 def unflatten(input, dim, sizes):
     """Dimension ``dim`` split into dimensions of ``sizes`` (one may be -1, inferred from that
     dimension's size alone)."""
-    axis = normalize_dims(dim, input.ndim)[0]
+    axis = normalize_dim(dim, input.ndim)
     sizes, n = list(sizes), input.shape[axis]
     known = math.prod(s for s in sizes if s != -1)
     if sizes.count(-1) == 1 and known and n % known == 0:
@@ -266,7 +266,7 @@ def meshgrid(*tensors, indexing='ij'):
 @numpy_names
 def diff(input, n=1, dim=-1):
     """The n-th forward difference along ``dim``: out[i] = input[i + 1] - input[i], n times."""
-    axis = normalize_dims(dim, input.ndim)[0]
+    axis = normalize_dim(dim, input.ndim)
     for _ in range(n):
         size = input.shape[axis]
         input = narrow(input, axis, 1, size - 1) - narrow(input, axis, 0, size - 1) \
@@ -295,7 +295,7 @@ def windows(input, dimension, size, step):
     """Tensor.unfold: every slice of ``size`` elements along ``dimension``, ``step`` apart, as
     a new last dimension (dimension's length becomes the number of windows). A copy, where
     PyTorch gives a view. Differentiable (windows that overlap add up their gradients)."""
-    axis = normalize_dims(dimension, input.ndim)[0]
+    axis = normalize_dim(dimension, input.ndim)
     if input.ndim == 0:                 # as PyTorch: the windows of one element, shape (size,)
         return windows(input.reshape(1), 0, size, step)[0]
     length = input.shape[axis]

@@ -4,7 +4,9 @@ import itertools
 from .. import backend
 from ..autograd import Function
 from ..tensor import Tensor, make
-from .reduce import BroadcastTo, SumTo, normalize_dims, numpy_names
+from .promotion import promoted
+from .reduce import BroadcastTo, SumTo, normalize_dim, normalize_dims, numpy_names
+from .subscript import GetItem
 
 
 class Reshape(Function):
@@ -43,78 +45,15 @@ class Transpose(Function):
         return gy.permute(*sorted(range(len(self.axes)), key=self.axes.__getitem__))
 
 
-def is_basic_index(index):
-    """True for an index of ints, slices, None and Ellipsis only (NumPy's basic indexing, which
-    gives a view)."""
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(p, _BASIC) and not isinstance(p, backend.BOOL_TYPES) for p in parts)
-
-
-_BASIC = backend.INTEGER_TYPES + (slice, type(None), type(Ellipsis))
-
-
-def raw_index(index, xp):
-    """Replace Tensors and lists inside an index by arrays of the indexed tensor's module. A
-    basic index gets a trailing Ellipsis, so that NumPy too returns a 0-d view for ``x[i]`` of
-    a 1-D x (not a scalar copy), as CuPy does."""
-    if is_basic_index(index):
-        index = index if isinstance(index, tuple) else (index,)
-        return index if any(i is Ellipsis for i in index) else index + (Ellipsis,)
-    if isinstance(index, tuple):
-        return tuple(_raw_part(i, xp) for i in index)
-    return _raw_part(index, xp)
-
-
-def _raw_part(index, xp):
-    if isinstance(index, Tensor):
-        index = index.array
-    if isinstance(index, list) or backend.array_module(index) is not xp and hasattr(index, 'ndim'):
-        return xp.asarray(backend.to_numpy(index) if hasattr(index, 'ndim') else index)
-    return index
-
-
-class GetItem(Function):
-    """x[index] (a view for basic indexing: ints, slices, None, ...); the gradient is scattered
-    back into zeros (IndexAdd)."""
-    is_view = True
-
-    def __init__(self, index):
-        self.index = index
-
-    def view_again(self, _):
-        return GetItem(self.index)
-
-    def forward(self, x):
-        self.source = x.shape
-        return x[self.index]
-
-    def backward(self, gy):
-        return IndexAdd(self.index, self.source)(gy)
-
-
-class IndexAdd(Function):
-    """Scatter ``gy`` into zeros of ``shape`` at ``index``; repeated indices accumulate."""
-    def __init__(self, index, shape):
-        self.index, self.shape = index, shape
-
-    def forward(self, gy):
-        out = backend.array_module(gy).zeros(self.shape, dtype=gy.dtype)
-        if not is_basic_index(self.index):
-            backend.scatter_add(out, self.index, gy)
-        else:
-            out[self.index] = gy
-        return out
-
-    def backward(self, ggx):
-        return GetItem(self.index)(ggx)
-
-
 class Concat(Function):
-    """Inputs joined along ``axis``; the gradient is sliced back into pieces."""
-    def __init__(self, axis):
-        self.axis = axis
+    """Inputs joined along ``axis``, but for those numbered in ``skipped`` (PyTorch's legacy
+    empty tensors, which join nothing but stay in the graph); the gradient is sliced back into
+    pieces."""
+    def __init__(self, axis, skipped=frozenset()):
+        self.axis, self.skipped = axis, skipped
 
     def forward(self, *xs):
+        xs = [x for i, x in enumerate(xs) if i not in self.skipped]
         self.sizes = [x.shape[self.axis] for x in xs]
         return backend.array_module(xs[0]).concatenate(xs, axis=self.axis)
 
@@ -124,6 +63,8 @@ class Concat(Function):
         for n in self.sizes:
             grads.append(gy[lead + (slice(start, start + n),)])
             start += n
+        for i in sorted(self.skipped):
+            grads.insert(i, None)
         return tuple(grads)
 
 
@@ -176,21 +117,34 @@ def _shape_arg(shape):
 
 
 def reshape(x, *shape):
-    """The same data viewed with a new shape (one entry may be -1)."""
+    """The same data viewed with a new shape (one entry may be -1); a copy when the memory
+    layout does not allow a view."""
     shape = _shape_arg(shape)
     if shape == x.shape:
         return x
     try:
         return Reshape(shape)(x)
-    except ValueError:
+    except (ValueError, TypeError):
         raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} "
                          f"({x.numel()} elements) into shape {shape}") from None
+
+
+def view(x, *shape):
+    """The same memory with a new shape (one entry may be -1). As PyTorch, a layout that would
+    need a copy (e.g. a transposed tensor flattened) is refused: use reshape()."""
+    out = reshape(x, *shape)
+    if out is not x and out.numel() and not backend.shares_memory(out.array, x.array):
+        raise RuntimeError(f"view: shape {_shape_arg(shape)} is not compatible with the memory "
+                           f"layout of this tensor of shape {tuple(x.shape)} (one of the new "
+                           "dimensions would span two non-contiguous parts); use .reshape(...) "
+                           "instead, which copies when it must")
+    return out
 
 
 def permute(x, *dims):
     """Reorder dimensions: out.shape[i] == x.shape[dims[i]]."""
     dims = _shape_arg(dims)
-    axes = [normalize_dims(d, x.ndim)[0] for d in dims]
+    axes = [normalize_dim(d, x.ndim) for d in dims]
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {dims} is not a permutation of the {x.ndim} "
                          f"dimensions of shape {x.shape}")
@@ -198,9 +152,11 @@ def permute(x, *dims):
 
 
 def transpose(x, dim0, dim1):
-    """Swap two dimensions."""
+    """Swap two dimensions (a 0-d tensor accepts 0 and -1 and stays as it is)."""
+    d0, d1 = normalize_dim(dim0, x.ndim), normalize_dim(dim1, x.ndim)
+    if x.ndim == 0:
+        return x
     dims = list(range(x.ndim))
-    d0, d1 = normalize_dims(dim0, x.ndim)[0], normalize_dims(dim1, x.ndim)[0]
     dims[d0], dims[d1] = dims[d1], dims[d0]
     return Transpose(tuple(dims))(x)
 
@@ -210,23 +166,43 @@ def T(x):
     return Transpose(tuple(range(x.ndim))[::-1])(x) if x.ndim > 1 else x
 
 
+def t(x):
+    """The transpose of a matrix; a 0-d or 1-D tensor stays as it is (as torch.t)."""
+    if x.ndim > 2:
+        raise ValueError(f"t() needs a tensor of at most 2 dimensions, got shape {tuple(x.shape)}"
+                         " (use transpose(dim0, dim1) or mT)")
+    return transpose(x, 0, 1) if x.ndim == 2 else x
+
+
 def mT(x):
-    """Transpose of the last two dimensions (a batch of matrices)."""
-    return transpose(x, -1, -2)
+    """Transpose of the last two dimensions (a batch of matrices); a 0-d tensor stays as it is
+    and a 1-D one is refused, as in PyTorch."""
+    if x.ndim == 1:
+        raise RuntimeError("mT needs a matrix or a batch of matrices (at least 2 dimensions), "
+                           "got a 1-D tensor")
+    return transpose(x, -1, -2) if x.ndim else x
 
 
 def flatten(x, start_dim=0, end_dim=-1):
-    """Merge dimensions start_dim..end_dim into one."""
+    """Merge dimensions start_dim..end_dim into one (a 0-d tensor becomes shape (1,))."""
+    start, end = normalize_dim(start_dim, x.ndim), normalize_dim(end_dim, x.ndim)
+    if start > end:
+        raise ValueError(f"flatten: start_dim ({start_dim}) must not come after end_dim "
+                         f"({end_dim})")
     if x.ndim == 0:
         return x.reshape(1)
-    start, end = normalize_dims(start_dim, x.ndim)[0], normalize_dims(end_dim, x.ndim)[0]
-    return x.reshape(x.shape[:start] + (-1,) + x.shape[end + 1:])
+    merged = 1
+    for n in x.shape[start:end + 1]:
+        merged *= n                     # not -1: NumPy cannot infer it for a size-0 tensor
+    return x.reshape(x.shape[:start] + (merged,) + x.shape[end + 1:])
 
 
 def squeeze(x, dim=None):
-    """Remove dimensions of size 1 (all of them, or only ``dim``)."""
+    """Remove dimensions of size 1 (all of them, or only those of ``dim``, an int or tuple)."""
     if dim is None:
         dims = [i for i, n in enumerate(x.shape) if n == 1]
+    elif isinstance(dim, (tuple, list)) and not dim:
+        return x                        # no dims named, none squeezed (unlike a reduction)
     else:
         dims = [d for d in normalize_dims(dim, x.ndim) if x.shape[d] == 1]
     return x.reshape(tuple(n for i, n in enumerate(x.shape) if i not in dims))
@@ -234,7 +210,7 @@ def squeeze(x, dim=None):
 
 def unsqueeze(x, dim):
     """Insert a dimension of size 1 at ``dim``."""
-    dim = normalize_dims(dim, x.ndim + 1)[0]
+    dim = normalize_dim(dim, x.ndim + 1)
     return x.reshape(x.shape[:dim] + (1,) + x.shape[dim:])
 
 
@@ -265,42 +241,44 @@ def sum_to(x, shape):
     return x if x.shape == tuple(shape) else SumTo(tuple(shape))(x)
 
 
-def getitem(x, index):
-    """x[index]: basic slicing and integer/boolean array indexing; gradients scatter back,
-    accumulating where an index repeats."""
-    return GetItem(raw_index(index, x._xp()))(x)
-
-
-def _check_same(tensors, name):
+def _joinable(tensors, name):
+    """The tensors as Tensors of their promoted dtype (as PyTorch's cat), checked to be
+    non-empty and at least 1-D."""
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
     if not tensors:
         raise ValueError(f"{name}: expected a non-empty sequence of tensors")
-    first = tensors[0]
-    for i, t in enumerate(tensors):
-        if t.dtype != first.dtype and t.dtype.kind != first.dtype.kind:
-            raise TypeError(f"{name}: tensors[{i}] has dtype {t.dtype}, tensors[0] has "
-                            f"{first.dtype}")
+    if len({t.dtype for t in tensors}) > 1:
+        tensors = list(promoted(*tensors))
+    return tensors
 
 
 def cat(tensors, dim=0):
-    """Join tensors along an existing dimension ``dim``."""
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    _check_same(tensors, 'cat')
-    axis = normalize_dims(dim, tensors[0].ndim)[0]
+    """Join tensors along an existing dimension ``dim``, in their promoted dtype. As PyTorch,
+    1-D tensors of size 0 are skipped (the legacy empty tensor)."""
+    tensors = _joinable(tensors, 'cat')
     for i, t in enumerate(tensors):
-        if t.ndim != tensors[0].ndim or any(a != b for k, (a, b) in
-                                            enumerate(zip(t.shape, tensors[0].shape)) if k != axis):
+        if t.ndim == 0:
+            raise ValueError(f"cat: tensors[{i}] is 0-d; 0-d tensors cannot be concatenated "
+                             "(use stack, or unsqueeze them first)")
+    kept = [(i, t) for i, t in enumerate(tensors) if t.shape != (0,)]
+    if not kept:
+        return Concat(0)(*tensors)
+    (first, reference), axis = kept[0], normalize_dim(dim, kept[0][1].ndim)
+    for i, t in kept:
+        if t.ndim != reference.ndim or any(a != b for k, (a, b) in
+                                           enumerate(zip(t.shape, reference.shape)) if k != axis):
             raise ValueError(f"cat: tensors[{i}] has shape {t.shape}, which does not match "
-                             f"tensors[0]'s shape {tensors[0].shape} outside dim {dim}")
-    return Concat(axis)(*tensors)
+                             f"tensors[{first}]'s shape {reference.shape} outside dim {dim}")
+    skipped = frozenset(range(len(tensors))) - {i for i, _ in kept}
+    return Concat(axis, skipped)(*tensors)
 
 
 concatenate = cat
 
 
 def stack(tensors, dim=0):
-    """Join tensors of equal shape along a new dimension ``dim``."""
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    _check_same(tensors, 'stack')
+    """Join tensors of equal shape along a new dimension ``dim``, in their promoted dtype."""
+    tensors = _joinable(tensors, 'stack')
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:
             raise ValueError(f"stack: tensors[{i}] has shape {t.shape}, tensors[0] has "
@@ -311,18 +289,23 @@ def stack(tensors, dim=0):
 def split(x, split_size_or_sections, dim=0):
     """Split along ``dim`` into pieces of ``split_size`` (an int; the last may be smaller) or of
     the given list of sizes, as torch.split."""
-    axis = normalize_dims(dim, x.ndim)[0]
+    if x.ndim == 0:
+        raise ValueError("split: needs a tensor with at least one dimension, got a 0-d tensor")
+    axis = normalize_dim(dim, x.ndim)
     length = x.shape[axis]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
-        if step <= 0:
+        if step <= 0 and not (step == 0 and length == 0):
             raise ValueError(f"split: split_size must be positive, got {step}")
-        sizes = [min(step, length - s) for s in range(0, length, step)] or [0]
+        sizes = [min(step, length - s) for s in range(0, length, step)] if step else []
+        sizes = sizes or [0]
     else:
         sizes = list(split_size_or_sections)
         if sum(sizes) != length:
             raise ValueError(f"split: sections {sizes} sum to {sum(sizes)}, but dim {dim} has "
                              f"size {length}")
+        if not sizes:
+            return ()
     return Split(sizes, axis)(x)
 
 
@@ -336,6 +319,8 @@ def pad(x, pad, mode='constant', value=0.0):
                          f"dimensions, got {tuple(pad)}")
     if any(p < 0 for p in pad):
         raise ValueError(f"pad: widths must be non-negative, got {tuple(pad)}")
+    if not pad:
+        return x.clone()
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])

@@ -10,13 +10,13 @@ from .. import backend
 from ..tensor import make
 from .index import gather
 from .placement import on_input_device
-from .reduce import normalize_dims, numpy_names
+from .reduce import normalize_dim, numpy_names
 
 _ValuesIndices = collections.namedtuple('values_indices', ['values', 'indices'])
 
 
 def _axis(input, dim):
-    return normalize_dims(dim, input.ndim)[0]
+    return normalize_dim(dim, input.ndim)
 
 
 def _order(array, axis, descending):

@@ -173,9 +173,10 @@ class OneCycleLR(LRScheduler):
 
     The rise takes ``pct_start`` of the steps; ``anneal_strategy`` is 'cos' or 'linear'. With
     ``three_phase`` the lr goes back down to max_lr/div_factor symmetrically before the final
-    annealing. With ``cycle_momentum`` the momentum (SGD, RMSprop: ``'momentum'``; Adam, AdamW:
-    beta1 of ``'betas'``) moves inversely between max_momentum and base_momentum. Stepping more
-    than ``total_steps`` times raises ValueError.
+    annealing. With ``cycle_momentum`` the momentum (SGD, RMSprop: ``'momentum'``; Adam, AdamW,
+    NAdam, RAdam: beta1 of ``'betas'``; Adadelta and Adagrad have none: pass
+    ``cycle_momentum=False``) moves inversely between max_momentum and base_momentum. Stepping
+    more than ``total_steps`` times raises ValueError.
     """
 
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,

@@ -6,6 +6,7 @@ A callback sees the training run through attributes that ``fit`` sets before tra
 """
 import math
 
+from ..distributed import group as dist
 from ..tensor import Tensor, make
 from .checkpoint import save_checkpoint
 
@@ -121,7 +122,8 @@ class ModelCheckpoint(_Monitor):
     epoch's metrics) with ``save_checkpoint`` after each epoch, or only when ``monitor`` improved
     (``save_best_only``). ``path`` may hold fields filled per epoch, e.g. 'ckpt-{epoch:02d}.npz'
     ({epoch} counts from 1, as the saved 'epoch' = epochs completed) or '{val_loss:.3f}'.
-    ``best`` and ``best_path`` tell where the best one went.
+    ``best`` and ``best_path`` tell where the best one went. In a distributed run only rank 0
+    writes (the model and optimizer are the same in every process).
     """
 
     def __init__(self, path, monitor='val_loss', save_best_only=True, mode='auto'):
@@ -145,7 +147,8 @@ class ModelCheckpoint(_Monitor):
             return
         path = self.path.format(epoch=epoch + 1, **logs)
         loader = self.train_data if hasattr(self.train_data, 'state_dict') else None
-        save_checkpoint(path, self.model, self.optimizer, self.scheduler, epoch=epoch + 1,
-                        loader=loader, metrics={k: float(v) for k, v in logs.items()})
+        if dist.is_main():
+            save_checkpoint(path, self.model, self.optimizer, self.scheduler, epoch=epoch + 1,
+                            loader=loader, metrics={k: float(v) for k, v in logs.items()})
         if improved:
             self.best_path = path

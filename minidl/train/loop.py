@@ -6,13 +6,21 @@
 Running sums of loss and correct predictions stay on the device during an epoch and are read
 once at its end (or when the progress bar refreshes), so training does not wait on the GPU after
 every batch.
+
+In a data-parallel run (``minidl.distributed``), every process runs ``fit``; the epoch's
+metrics are summed over the processes, so every process logs (and early-stops on) the same
+global figures, while only rank 0 shows progress and writes checkpoints.
 """
 import contextlib
 import sys
 import time
 
+import numpy
+
 from .. import backend
 from ..autograd import no_grad
+from ..distributed import group as dist
+from ..distributed.sampler import DistributedSampler
 from ..tensor import Tensor, from_data, make
 from .callbacks import Callback
 from .checkpoint import _model_device
@@ -112,11 +120,13 @@ class _Totals:
 
     def __init__(self, accuracy):
         self.accuracy, self.n, self.loss, self.correct = accuracy, 0, 0.0, 0
+        self.has_loss = False
 
     def add(self, out, y, loss):
         n = int(y.shape[0]) if y.ndim else 1
         self.n += n
         if loss is not None:
+            self.has_loss = True
             self.loss = self.loss + loss.array * n
         if self.accuracy:
             self.correct = self.correct + _correct(out, y)
@@ -125,11 +135,25 @@ class _Totals:
         if self.n == 0:
             return {}
         logs = {}
-        if not isinstance(self.loss, float):
+        if self.has_loss:
             logs[prefix + 'loss'] = float(self.loss) / self.n
         if self.accuracy:
             logs[prefix + 'accuracy'] = float(self.correct) / self.n
         return logs
+
+    def combine(self):
+        """Sum the totals over the processes of a distributed run (each process must call it)."""
+        sums = numpy.array([self.n, float(self.loss), float(self.correct)], dtype=numpy.float64)
+        dist.all_reduce_array(sums)
+        self.n, self.loss, self.correct = int(sums[0]), float(sums[1]), float(sums[2])
+
+
+def _sharded(data):
+    """True when ``data`` is this process's shard of data split among the processes of a
+    distributed run (a loader whose sampler is a DistributedSampler)."""
+    sampler = getattr(data, 'sampler', None)
+    return dist.is_distributed() and isinstance(sampler, DistributedSampler) \
+        and sampler.num_replicas > 1
 
 
 # ------------------------------------------------------------------ public API
@@ -144,10 +168,12 @@ def fit(model, train_data, loss_fn, optimizer, epochs, val_data=None, scheduler=
     ReduceLROnPlateau, otherwise once per epoch. ``device``: where batches go (default: the
     model's device; the model itself is not moved). ``metrics``: ('accuracy',) or ().
     ``progress`` shows a tqdm bar per epoch with the running loss and accuracy (only when stdout is
-    a terminal or a notebook). The model is in train mode during the epochs and in its previous
-    mode afterwards. History lists per epoch: loss, accuracy, lr (at the epoch's start) and,
-    with val_data, val_loss and val_accuracy. To resume, pass the epoch ``load_checkpoint``
-    returned as ``start_epoch``.
+    a terminal or a notebook, and only in rank 0 of a distributed run, whose epoch metrics are
+    summed over the processes). A sampler with ``set_epoch`` (DistributedSampler) is told each
+    epoch's number before the epoch starts. The model is in train mode during the epochs and in
+    its previous mode afterwards. History lists per epoch: loss, accuracy, lr (at the epoch's
+    start) and, with val_data, val_loss and val_accuracy. To resume, pass the epoch
+    ``load_checkpoint`` returned as ``start_epoch``.
     """
     accuracy = _check_metrics(metrics)
     if device is not None:
@@ -159,7 +185,7 @@ def fit(model, train_data, loss_fn, optimizer, epochs, val_data=None, scheduler=
         cb.set_context(model, optimizer, scheduler, train_data, history)
     # only callbacks that override on_batch_end make fit read every batch's loss (a GPU sync)
     batch_hooks = [cb for cb in callbacks if type(cb).on_batch_end is not Callback.on_batch_end]
-    show = _show_progress(progress)
+    show = _show_progress(progress) and dist.is_main()
     was_training = model.training
     for cb in callbacks:
         cb.on_train_begin({})
@@ -167,6 +193,8 @@ def fit(model, train_data, loss_fn, optimizer, epochs, val_data=None, scheduler=
         for epoch in range(start_epoch, epochs):
             for cb in callbacks:
                 cb.on_epoch_begin(epoch, {})
+            if hasattr(getattr(train_data, 'sampler', None), 'set_epoch'):
+                train_data.sampler.set_epoch(epoch)     # a new shuffle, the same in all processes
             model.train()
             lr = optimizer.param_groups[0]['lr']
             validate = None if val_data is None else (
@@ -230,6 +258,8 @@ def _train_epoch(model, data, loss_fn, optimizer, scheduler, kind, device, accur
                     last_refresh = now
         if totals.n == 0:
             raise ValueError("fit: train_data yielded no batches")
+        if dist.is_distributed():
+            totals.combine()
         logs = totals.logs()
         if validate is not None:
             logs.update({'val_' + k: v for k, v in validate().items()})
@@ -256,7 +286,12 @@ def _inference(model):
 def evaluate(model, data, loss_fn=None, device=None, metrics=('accuracy',)):
     """Mean loss (when ``loss_fn`` is given) and accuracy of ``model`` over ``data`` (a DataLoader
     or iterable of (inputs, targets) batches), weighted by batch size: {'loss': ..., 'accuracy':
-    ...}. Runs in eval mode under no_grad and restores the model's previous mode."""
+    ...}. Runs in eval mode under no_grad and restores the model's previous mode.
+
+    In a distributed run where ``data`` is split among the processes by a DistributedSampler,
+    the figures are those of all the shards together (every process must call evaluate);
+    otherwise each process evaluates ``data`` alone.
+    """
     accuracy = _check_metrics(metrics)
     totals = _Totals(accuracy)
     with _inference(model):
@@ -268,6 +303,8 @@ def evaluate(model, data, loss_fn=None, device=None, metrics=('accuracy',)):
             target = target or _model_device(model)
     if totals.n == 0:
         raise ValueError("evaluate: data yielded no batches")
+    if _sharded(data):
+        totals.combine()
     return totals.logs()
 
 

@@ -14,7 +14,7 @@ conv1d is conv2d with a height of 1; conv_transpose2d is ConvTranspose2d.
 """
 from ... import backend
 from ...autograd import Function, is_grad_enabled
-from ..arguments import int_tuple, parse_conv
+from ..arguments import int_tuple, parse_conv, unbatched
 from . import strategies
 from .reference import Geometry
 
@@ -104,9 +104,10 @@ def _conv(x, w, b, stride, padding, dilation, groups):
     return fn(x, w) if b is None else fn(x, w, b)
 
 
+@unbatched(2)
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """2-D convolution (cross-correlation, as PyTorch): input (N, C_in, H, W), weight
-    (C_out, C_in/groups, KH, KW), bias (C_out,) -> (N, C_out, OH, OW) with
+    """2-D convolution (cross-correlation, as PyTorch): input (N, C_in, H, W) (or one sample,
+    (C_in, H, W)), weight (C_out, C_in/groups, KH, KW), bias (C_out,) -> (N, C_out, OH, OW) with
     OH = (H + pad_top + pad_bottom - dilation*(KH-1) - 1) // stride + 1 (likewise OW).
     stride, dilation: int or (h, w); padding: int, (h, w), 'valid' or 'same' (stride 1 only).
     """
@@ -115,8 +116,10 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _conv(input, weight, bias, stride, padding, dilation, groups)
 
 
+@unbatched(1)
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """1-D convolution: input (N, C_in, L), weight (C_out, C_in/groups, K), bias (C_out,) ->
+    """1-D convolution: input (N, C_in, L) (or (C_in, L)), weight (C_out, C_in/groups, K),
+    bias (C_out,) ->
     (N, C_out, OL), OL = (L + 2*padding - dilation*(K-1) - 1) // stride + 1. Computed as
     conv2d with a height of 1."""
     stride, padding, dilation = parse_conv('conv1d', input, weight, bias, stride, padding,
@@ -159,6 +162,7 @@ def _output_padding(op, output_padding, stride, dilation, dims):
     return extra
 
 
+@unbatched(2)
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     """Transposed 2-D convolution (the gradient of conv2d in its input), as PyTorch: input
@@ -168,6 +172,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                        groups, dilation, 2)
 
 
+@unbatched(1)
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     """Transposed 1-D convolution: input (N, C_in, L), weight (C_in, C_out/groups, K) ->

@@ -58,6 +58,8 @@ def blocks(g, itemsize, limit):
     as many whole output rows as fit, or single rows over part of the batch when one row of the
     whole batch does not fit."""
     row = g.C * g.KH * g.KW * g.OW * itemsize          # one output row of one batch item
+    if row * g.N == 0:                                 # nothing to gather (a batch of 0...)
+        return [(slice(0, g.OH), slice(0, g.N))]
     if row * g.N <= limit:
         step = max(1, limit // (row * g.N))
         return [(slice(r, min(r + step, g.OH)), slice(0, g.N)) for r in range(0, g.OH, step)]
