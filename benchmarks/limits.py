@@ -4,16 +4,16 @@
 
 Prints three things, each measured here and now (medians):
 
-1. The cost of sharing out work: ``cpu.parallel_map`` of two empty items over two threads
-   (waking the pool's helper thread and waiting for it), median and 90th percentile. Splitting
-   array work over two threads pays only for pieces that take several times this.
-2. One elementwise pass (ReLU into a preallocated output) on the largest activations of W2 and
-   W3, on one thread and split in two halves over two threads with ``parallel_map``: what
-   sharing NumPy's single-threaded loops among Python threads gains.
+1. The cost of sharing out work: two empty items mapped over a two-thread pool (waking the
+   pool's helper thread and waiting for it), median and 90th percentile. Splitting array work
+   over two threads pays only for pieces that take several times this.
+2. One elementwise pass (ReLU into a preallocated output) on the largest activations of W2,
+   W3 and W6, on one thread and split in two halves over two threads of such a pool: what
+   sharing NumPy's single-threaded loops among Python threads gains. (minidl had such a pool
+   for its Winograd transforms; it was removed, see minidl/cpu.py.)
 3. OpenBLAS float32 GEMM rates (NumPy's matmul) on one and two threads: a large square
    product (near the core's peak) against the shapes minidl's convolutions multiply in W2 and
-   W3, and the Winograd layer's batched products (which minidl, on two threads, runs as
-   blocks on one BLAS thread each: that row's two-thread figure is plain BLAS threading).
+   W3, and the Winograd layer's batched products.
 
 Where (2) shows no gain at W2's size, the elementwise work of small layers stays on one core
 however minidl shares it out; (3) shows how far the products a convolution is made of fall
@@ -29,7 +29,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from minidl import backend, cpu  # noqa: E402
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
 
 GEMMS = {   # name -> (left shape, right shape): (M, K) @ (K, N), with a leading batch if any
     'square 2048': ((2048, 2048), (2048, 2048)),
@@ -39,7 +39,16 @@ GEMMS = {   # name -> (left shape, right shape): (M, K) @ (K, N), with a leading
     'W2 layer-1 weight grad': ((25, 100352), (100352, 6)),
     'W2 layer-2 forward': ((16, 150), (150, 12800)),
 }
-ACTIVATIONS = {'W2 conv1 output': (128, 6, 28, 28), 'W3 output': (32, 64, 32, 32)}
+ACTIVATIONS = {'W2 conv1 output': (128, 6, 28, 28), 'W3 output': (32, 64, 32, 32),
+               'W6 first stage': (128, 64, 32, 32)}
+POOL = ThreadPoolExecutor(max_workers=1)      # a helper; the calling thread takes a piece too
+
+
+def shared(fn, items):
+    """[fn(item) for item in items] over two threads: the first item on a helper thread."""
+    helper = POOL.submit(fn, items[0])
+    rest = [fn(item) for item in items[1:]]
+    return [helper.result()] + rest
 
 
 def timings(fn, repeats, warmup=5):
@@ -60,10 +69,8 @@ def median_seconds(fn, repeats, warmup=5):
 
 
 def sharing_seconds(repeats=2000):
-    """(median, 90th percentile) seconds of cpu.parallel_map over two empty items."""
-    nothing = np.zeros(1)
-    times = sorted(timings(lambda: cpu.parallel_map(lambda item: None, [0, 1], nothing),
-                           repeats))
+    """(median, 90th percentile) seconds of ``shared`` over two empty items."""
+    times = sorted(timings(lambda: shared(lambda item: None, [0, 1]), repeats))
     return statistics.median(times), times[int(0.9 * len(times))]
 
 
@@ -74,8 +81,8 @@ def elementwise():
         y, half = np.empty_like(x), shape[0] // 2
         pieces = [slice(0, half), slice(half, None)]
         one = median_seconds(lambda: np.maximum(x, 0, out=y), 300)
-        two = median_seconds(lambda: cpu.parallel_map(
-            lambda s: np.maximum(x[s], 0, out=y[s]), pieces, x), 300)
+        two = median_seconds(lambda: shared(lambda s: np.maximum(x[s], 0, out=y[s]), pieces),
+                             300)
         rows.append((f'{name} {shape}, {x.nbytes / 2 ** 20:.1f} MiB', one, two))
     return rows
 
@@ -95,9 +102,8 @@ def gemm_rates():
 
 
 def main():
-    cpu.set_num_threads(2)      # parallel_map's pool; gemm_rates sets BLAS's own limits
     median, p90 = sharing_seconds()
-    print(f'cpu.parallel_map of two empty items on two threads: median {median * 1e6:.1f} '
+    print(f'two empty items shared over two threads: median {median * 1e6:.1f} '
           f'us, 90th percentile {p90 * 1e6:.1f} us')
     print('\nReLU into a preallocated output: one thread | two halves on two threads')
     for name, one, two in elementwise():

@@ -3,6 +3,7 @@
     python benchmarks/run.py                      # all workloads, 1 and 2 threads
     python benchmarks/run.py -w W1 W4 -t 2 -r 20  # some workloads, 2 threads, 20 repeats
     python benchmarks/run.py --device cuda        # CuPy against PyTorch CUDA
+    python benchmarks/run.py -w W5 W6 -t 1 -r 9   # the ported examples (W6: --slow-repeats)
     python benchmarks/run.py --data-parallel      # W1, W2 in images/s: 1 or 2 processes
 
 Prints medians, min-max spreads and minidl/PyTorch ratios, and writes the results as JSON
@@ -13,9 +14,14 @@ torch.set_num_threads.
 Workloads: W1 digits CNN epoch (Adam, batch 64), W2 LeNet-5 training step (batch 128),
 W3 Conv2d(64, 64, 3, padding=1) forward+backward on (32, 64, 32, 32) with GFLOP/s against NumPy
 matmul on the same GEMM shapes (each in NumPy's faster operand order, into preallocated
-outputs), W4 per-op overhead of a + b on (8,) tensors. Each framework runs
-in a fresh process of its own, one after the other (so no thread pool spins against another),
-which also gives its peak resident memory (reported for W2 and W3).
+outputs), W4 per-op overhead of a + b on (8,) tensors, W5 a training step of PyTorch's MNIST
+example net (batch 64, SGD), W6 a training step of ResNet-18 in the CIFAR layout (batch 128 at
+32x32, SGD with momentum and weight decay); W5 and W6 are the same script text for both
+frameworks (benchmarks/models.py). W6 takes seconds per step, so it runs --slow-repeats times
+(3 by default) after two warm-up steps. Each framework runs in a fresh process of its own, one
+after the other (so no thread pool spins against another), which also gives its peak resident
+memory (reported for W2, W3, W5 and W6). Besides wall time, each row has the process's CPU time
+per step (``cpu_median``): on a shared machine it moves less with other people's load.
 
 ``--data-parallel`` measures W1 and W2 as throughput (images per second) for minidl in one
 process with 1 and 2 BLAS threads, in 2 processes of 1 thread under mpiexec (minidl.distributed:
@@ -47,19 +53,22 @@ except ImportError:
     torch = None
 
 
-def measure(step, repeats, warmup=2, inner=1, before=None):
+def measure(step, repeats, warmup=2, inner=1, before=None, cpu_times=None):
     """Seconds per call of ``step``: (median, min, max) over ``repeats`` timings of ``inner`` calls
-    (``before()``, e.g. an MPI barrier, runs untimed before each)."""
+    (``before()``, e.g. an MPI barrier, runs untimed before each; the process's CPU seconds per
+    call are appended to ``cpu_times`` when given)."""
     for _ in range(warmup):
         step()
     times = []
     for _ in range(repeats):
         if before is not None:
             before()
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         for _ in range(inner):
             step()
         times.append((time.perf_counter() - start) / inner)
+        if cpu_times is not None:
+            cpu_times.append((time.process_time() - cpu_start) / inner)
     return statistics.median(times), min(times), max(times)
 
 
@@ -89,7 +98,26 @@ STEPS = {  # workload -> {framework: (factory, extra args, unit, scale, inner ca
     'W4': {'minidl': ('minidl_w4', (False,)), 'pytorch': ('torch_w4', (False,)),
            'minidl +grad': ('minidl_w4', (True,)), 'pytorch +grad': ('torch_w4', (True,)),
            'numpy': ('numpy_w4', (False,))},
+    'W5': {'minidl': ('minidl_w5', ()), 'pytorch': ('torch_w5', ())},
+    'W6': {'minidl': ('minidl_w6', ()), 'pytorch': ('torch_w6', ())},
 }
+WORKLOADS = list(STEPS)
+SLOW = ('W6',)                     # seconds per step: --slow-repeats
+MEMORY = ('W2', 'W3', 'W5', 'W6')  # peak resident memory reported
+
+
+def blas_info():
+    """NumPy's BLAS as threadpoolctl sees it (library, version, the kernels' architecture),
+    and OPENBLAS_CORETYPE when the environment forces OpenBLAS's choice of kernels: matrix
+    products, most of minidl's time, run at about twice the rate on AVX-512 kernels as on
+    AVX2 ('Haswell') ones."""
+    import numpy  # noqa: F401  (loads the BLAS that threadpoolctl then finds)
+    from threadpoolctl import threadpool_info
+    libs = [lib for lib in threadpool_info() if lib.get('user_api') == 'blas']
+    info = {k: libs[0].get(k) for k in ('internal_api', 'version', 'architecture')} if libs \
+        else {}
+    info['OPENBLAS_CORETYPE'] = os.environ.get('OPENBLAS_CORETYPE')
+    return info
 
 
 DP_STEPS = {'W1': 'minidl_dp_w1', 'W2': 'minidl_dp_w2'}   # data-parallel, under mpiexec
@@ -114,16 +142,18 @@ def child(workload, framework, threads, repeats, device):
     if framework == 'minidl-dp':
         return dp_child(workload, threads, repeats, device)
     factory, extra = STEPS[workload][framework]
+    cpu_times = []
     with Threads(threads):
         step = getattr(workloads, factory)(device, *extra)
         if workload == 'W4':
-            med, lo, hi = measure(step, 7, inner=10_000)
+            med, lo, hi = measure(step, 7, inner=10_000, cpu_times=cpu_times)
             unit, scale = 'us', 1e6
         else:
-            med, lo, hi = measure(step, repeats)
+            med, lo, hi = measure(step, repeats, cpu_times=cpu_times)
             unit, scale = 'ms', 1e3
     row = dict(workload=workload, framework=framework, threads=threads, unit=unit,
                median=med * scale, min=lo * scale, max=hi * scale,
+               cpu_median=statistics.median(cpu_times) * scale,
                peak_rss_mib=peak_memory_mib())
     if workload == 'W3':
         row['gflops'] = workloads.W3_FLOPS / med / 1e9
@@ -174,7 +204,8 @@ def ratio_rows(rows):
             ref = index.get((wl, fw.replace('minidl', 'pytorch'), th))
             if ref:
                 out.append(dict(workload=wl, variant=fw, threads=th,
-                                ratio=r['median'] / ref['median']))
+                                ratio=r['median'] / ref['median'],
+                                cpu_ratio=r['cpu_median'] / ref['cpu_median']))
             gemm = index.get((wl, 'numpy-gemm', th))
             if gemm:
                 out.append(dict(workload=wl, variant='minidl GEMM rate / NumPy matmul rate',
@@ -283,10 +314,10 @@ def report_data_parallel(rows, path):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('-w', '--workload', nargs='+', default=['W1', 'W2', 'W3', 'W4'],
-                        choices=['W1', 'W2', 'W3', 'W4'])
+    parser.add_argument('-w', '--workload', nargs='+', default=WORKLOADS, choices=WORKLOADS)
     parser.add_argument('-t', '--threads', nargs='+', type=int, default=[1, 2])
     parser.add_argument('-r', '--repeats', type=int, default=10)
+    parser.add_argument('--slow-repeats', type=int, default=3, help='repeats of W6')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--json', default=None,
                         help='where to write the results (default benchmarks/results.json, '
@@ -312,32 +343,37 @@ def main(argv=None):
     if args.device != 'cpu' and torch is not None:
         torch.backends.cudnn.benchmark = True
 
+    blas = blas_info()
+    print(f"NumPy's BLAS: {blas}")
     rows = []
     for threads in args.threads:
         for name in args.workload:
-            rows.extend(run_timed(name, threads, args.repeats, args.device))
+            repeats = args.slow_repeats if name in SLOW else args.repeats
+            rows.extend(run_timed(name, threads, repeats, args.device))
     memory = [dict(workload=r['workload'], framework=r['framework'], threads=r['threads'],
                    peak_rss_mib=r['peak_rss_mib'])
-              for r in rows if r['workload'] in ('W2', 'W3') and 'numpy' not in r['framework']]
-    print(f"\n{'workload':8} {'framework':16} {'thr':>3} {'median':>10} {'min':>10} {'max':>10}")
+              for r in rows if r['workload'] in MEMORY and 'numpy' not in r['framework']]
+    print(f"\n{'workload':8} {'framework':16} {'thr':>3} {'median':>10} {'min':>10} {'max':>10}"
+          f" {'cpu median':>11}")
     for r in rows:
         extra = f"  {r['gflops']:.1f} GFLOP/s" if 'gflops' in r else ''
         print(f"{r['workload']:8} {r['framework']:16} {r['threads']:>3} "
               f"{r['median']:>8.3f}{r['unit']:>2} {r['min']:>8.3f}{r['unit']:>2} "
-              f"{r['max']:>8.3f}{r['unit']:>2}{extra}")
+              f"{r['max']:>8.3f}{r['unit']:>2} {r['cpu_median']:>9.3f}{r['unit']:>2}{extra}")
     ratios = ratio_rows(rows)
     if ratios:
-        print('\nratios (medians, same run)')
+        print('\nratios (medians, same run; CPU time beside)')
         for r in ratios:
+            cpu = f"  (cpu {r['cpu_ratio']:.2f})" if 'cpu_ratio' in r else ''
             print(f"{r['workload']:8} {r['variant']:40} {r['threads']:>3} threads  "
-                  f"{r['ratio']:.2f}")
+                  f"{r['ratio']:.2f}{cpu}")
     for m in memory:
         print(f"peak RSS {m['workload']} {m['framework']:8} {m['threads']} threads "
               f"{m['peak_rss_mib']:.0f} MiB")
 
     result = dict(date=str(date.today()), machine=platform.platform(),
                   processor=platform.processor(), cpus=os.cpu_count(), device=args.device,
-                  torch=getattr(torch, '__version__', None), rows=rows, ratios=ratios,
+                  torch=getattr(torch, '__version__', None), blas=blas, rows=rows, ratios=ratios,
                   memory=memory)
     path = args.json or os.path.join(os.path.dirname(os.path.abspath(__file__)), 'results.json')
     with open(path, 'w') as f:

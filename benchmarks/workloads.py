@@ -243,6 +243,61 @@ def numpy_w4(device, requires_grad):
     return lambda: a + b
 
 
+# ---------------------------------------------------------------- W5, W6: ported examples
+def _example_step(torch, device, build, shape, loss, optimizer):
+    """One training step of models.<build>(torch) on a fixed random batch of ``shape`` with
+    labels of 10 classes, written once for PyTorch and minidl alike (``torch`` is either)."""
+    import models
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    x = torch.tensor(rng.standard_normal(shape, dtype=np.float32), device=device)
+    y = torch.tensor(rng.integers(0, 10, shape[0]), device=device)
+    model = getattr(models, build)(torch).to(device)
+    opt = optimizer(torch.optim, model.parameters())
+    loss_fn = getattr(torch.nn.functional, loss)
+
+    def step():
+        out = loss_fn(model(x), y)
+        opt.zero_grad()
+        out.backward()
+        opt.step()
+        return out.item()         # reads the result back: waits for a GPU
+    return step
+
+
+def _w5(torch, device):
+    """W5: one training step of PyTorch's MNIST example net (SGD, momentum 0.5 as the example's
+    earlier versions) on a (64, 1, 28, 28) batch."""
+    return _example_step(torch, device, 'mnist_net', (64, 1, 28, 28), 'nll_loss',
+                         lambda optim, params: optim.SGD(params, lr=0.01, momentum=0.5))
+
+
+def _w6(torch, device):
+    """W6: one training step of ResNet-18 (CIFAR layout) on a (128, 3, 32, 32) batch, SGD with
+    momentum 0.9 and weight decay 5e-4 (the usual CIFAR-10 recipe)."""
+    return _example_step(torch, device, 'resnet18', (128, 3, 32, 32), 'cross_entropy',
+                         lambda optim, params: optim.SGD(params, lr=0.1, momentum=0.9,
+                                                         weight_decay=5e-4))
+
+
+def minidl_w5(device):
+    return _w5(_minidl(), device)
+
+
+def minidl_w6(device):
+    return _w6(_minidl(), device)
+
+
+def torch_w5(device):
+    import torch
+    return _w5(torch, device)
+
+
+def torch_w6(device):
+    import torch
+    return _w6(torch, device)
+
+
 # ---------------------------------------------------------------- W3's hardware reference
 W3_FLOPS = 3 * 2 * (32 * 32 * 32) * 64 * (64 * 9)   # forward + grad input + grad weight
 

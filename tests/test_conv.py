@@ -105,6 +105,7 @@ def grad_path(request, monkeypatch):
     if request.param == 'winograd':
         monkeypatch.setattr(conv_module, 'WINOGRAD_MIN_CHANNELS', 1)
         monkeypatch.setattr(conv_module, 'WINOGRAD_MIN_OUTPUTS', 1)
+        monkeypatch.setattr(conv_module, 'WINOGRAD_MIN_MACS', 1)
     return request.param
 
 
@@ -265,6 +266,7 @@ TORCH_CASES = [
 @pytest.mark.parametrize('name,xs,ws,kw', TORCH_CASES)
 def test_matches_torch(name, xs, ws, kw, device, monkeypatch):
     monkeypatch.setattr(conv_module, 'WINOGRAD_MIN_OUTPUTS', 1)     # wide cases: Winograd
+    monkeypatch.setattr(conv_module, 'WINOGRAD_MIN_MACS', 1)
     torch = pytest.importorskip('torch')
     x, w = _rand(*xs), _rand(*ws, seed=1)
     b = _rand(ws[1] * kw.get('groups', 1) if 'transpose' in name else ws[0], seed=2)

@@ -19,10 +19,10 @@ STRATEGIES = {
     'kept-windows': dict(KEEP_WINDOWS_BYTES=HUGE),
     'blocks-of-rows': dict(WINDOW_BYTES_LIMIT='row', CPU_WINDOW_BYTES='row'),
     'blocks-of-batch': dict(WINDOW_BYTES_LIMIT=1, CPU_WINDOW_BYTES=1),
-    'winograd': dict(WINOGRAD_MIN_CHANNELS=1, WINOGRAD_MIN_OUTPUTS=1),
+    'winograd': dict(WINOGRAD_MIN_CHANNELS=1, WINOGRAD_MIN_OUTPUTS=1, WINOGRAD_MIN_MACS=1),
 }
 OFF = dict(KEEP_WINDOWS_BYTES=0, WINDOW_BYTES_LIMIT=HUGE, CPU_WINDOW_BYTES=HUGE,
-           WINOGRAD_MIN_CHANNELS=HUGE, WINOGRAD_MIN_OUTPUTS=HUGE)
+           WINOGRAD_MIN_CHANNELS=HUGE, WINOGRAD_MIN_OUTPUTS=HUGE, WINOGRAD_MIN_MACS=HUGE)
 
 # (x shape, weight shape, conv2d arguments)
 GRID = [
@@ -120,15 +120,41 @@ def test_every_strategy_in_float32(strategy, device, monkeypatch):
         np.testing.assert_allclose(a, e, rtol=1e-4, atol=1e-4 * np.abs(e).max())
 
 
+@pytest.mark.parametrize('relu', [False, True], ids=['normal', 'relu-outputs'])
+def test_winograd_in_float32_stays_within_twice_the_direct_error(relu, monkeypatch):
+    """The rule for using Winograd (README, Speed): where the dispatch picks it, its float32
+    error against float64 is at most twice that of the direct (im2col) method, for the output
+    and both gradients. 256 channels: longer sums are where BLAS's rounding grows."""
+    xs, ws, kw = (16, 256, 8, 8), (256, 256, 3, 3), dict(padding=1)
+    g = geometry(xs, ws, kw)
+    assert S.choose(g, np.zeros(1, np.float32)).winograd
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal(xs)
+    x = np.maximum(x, 0) if relu else x
+    w, b = rng.standard_normal(ws) * (2 / (9 * 256)) ** 0.5, np.zeros(256)
+    gy = rng.standard_normal((g.N, g.O, g.OH, g.OW))
+    exact = by_reference(x, w, b, gy, g)[:3]
+    winograd = by_minidl(x, w, b, gy, kw, 'cpu', mdl.float32, False)[:3]
+    force(monkeypatch, 'reference', g, 4)
+    direct = by_minidl(x, w, b, gy, kw, 'cpu', mdl.float32, False)[:3]
+    for name, fast, plain, e in zip(('y', 'grad_x', 'grad_w'), winograd, direct, exact):
+        error = np.linalg.norm(fast - e) / np.linalg.norm(e)
+        assert error <= 2 * np.linalg.norm(plain - e) / np.linalg.norm(e), name
+
+
 def test_the_dispatch_rules():
     def plan(xs, ws, stride=(1, 1), groups=1, dtype=np.float32):
         g = R.Geometry(xs, ws, stride, (1, 1, 1, 1), (1, 1), groups)
         return S.choose(g, np.zeros(1, dtype))
     assert plan((32, 64, 32, 32), (64, 64, 3, 3)).winograd                  # W3's layer
+    assert plan((64, 32, 26, 26), (64, 32, 3, 3)).winograd                  # W5's second
+    assert plan((128, 512, 4, 4), (512, 512, 3, 3)).winograd                # W6's last stage
     assert not plan((32, 64, 32, 32), (64, 64, 3, 3), stride=(2, 2)).winograd
     assert not plan((32, 64, 32, 32), (64, 64, 5, 5)).winograd
-    assert not plan((32, 32, 32, 32), (64, 32, 3, 3)).winograd              # too few channels
+    assert not plan((128, 3, 32, 32), (64, 3, 3, 3)).winograd               # too few channels
     assert not plan((2, 64, 8, 8), (64, 64, 3, 3)).winograd                 # too few outputs
+    assert not plan((8, 256, 4, 4), (256, 256, 3, 3)).winograd
+    assert not plan((64, 16, 8, 8), (32, 16, 3, 3)).winograd                # too little work
     assert not plan((32, 64, 32, 32), (64, 32, 3, 3), groups=2).winograd
     assert len(plan((32, 64, 32, 32), (64, 64, 3, 3)).blocks) > 1           # 72 MiB of windows
     assert len(plan((64, 16, 4, 4), (32, 16, 3, 3)).blocks) == 1

@@ -21,6 +21,7 @@ def _model():
 @pytest.mark.parametrize('opt_name', ['Adam', 'AdamW', 'SGD', 'RMSprop', 'Adagrad'])
 def test_a_float32_model_stays_float32_through_training(device, opt_name, monkeypatch):
     monkeypatch.setattr(conv_module, 'WINOGRAD_MIN_OUTPUTS', 1)
+    monkeypatch.setattr(conv_module, 'WINOGRAD_MIN_MACS', 1)
     model = _model().to(device)
     x = mdl.randn(4, 3, 9, 9, device=device)
     y = mdl.randint(0, 5, (4,), device=device)

@@ -257,6 +257,18 @@ def test_dropout_gradient_is_the_mask(device):
     assert mdl.gradcheck(seeded, [tensor(away_from_zero((4, 5)), device, grad=True)])
 
 
+def test_dropout_keeps_the_input_layout(device):
+    # a convolution's output is laid out (C, H, W, N): the mask is drawn in that order, so the
+    # product keeps it (and the layers after it read it without transposing)
+    x = mdl.tensor(np.ones((3, 5, 6, 40), np.float32), device=device).permute(3, 0, 1, 2)
+    out = F.dropout(x, 0.25)
+    strides = out.array.strides
+    assert sorted(range(4), key=lambda i: -strides[i]) == [1, 2, 3, 0]
+    dropped = (to_numpy(out) == 0).mean()
+    assert abs(dropped - 0.25) < 0.03
+    np.testing.assert_allclose(to_numpy(out)[to_numpy(out) != 0], 1 / 0.75, rtol=1e-6)
+
+
 def test_dropout_repeats_with_manual_seed(device):
     x = mdl.ones(50, 40, device=device)
     mdl.manual_seed(123)

@@ -242,6 +242,39 @@ def test_pooling_a_conv_output_layout(device):
         np.testing.assert_array_equal(to_numpy(fn(y)), to_numpy(fn(dense)))
 
 
+def _memory_order(a):
+    return tuple(sorted(range(a.ndim), key=lambda i: -a.strides[i]))
+
+
+def test_max_pool_gradient_in_another_layout_comes_back_in_the_input_layout(device):
+    # the backward of a (C, H, W, N)-laid input under an upstream gradient in plain (N, C, H, W)
+    # order (as a dropout or flatten above it gives): right values, the input's layout
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((4, 3, 6, 6))
+    gy = rng.standard_normal((4, 3, 3, 3))
+    plain = _t(x, device, grad=True)
+    F.max_pool2d(plain, 2).backward(_t(gy, device))
+    strided = _t(np.ascontiguousarray(x.transpose(1, 2, 3, 0)), device).permute(3, 0, 1, 2)
+    strided.requires_grad_(True)
+    F.max_pool2d(strided, 2).backward(_t(gy, device))
+    np.testing.assert_array_equal(to_numpy(strided.grad), to_numpy(plain.grad))
+    assert _memory_order(strided.grad.array) == (1, 2, 3, 0)
+
+
+def test_global_average_pooling_gradient_keeps_the_input_layout(device):
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((3, 4, 5, 6))
+    strided = _t(np.ascontiguousarray(x.transpose(1, 2, 3, 0)), device).permute(3, 0, 1, 2)
+    strided.requires_grad_(True)
+    gy = rng.standard_normal((3, 4, 1, 1))
+    F.adaptive_avg_pool2d(strided, 1).backward(_t(gy, device))
+    np.testing.assert_allclose(to_numpy(strided.grad), np.broadcast_to(gy / 30, x.shape),
+                               rtol=1e-12)
+    assert _memory_order(strided.grad.array) == (1, 2, 3, 0)
+    plain = _t(x, device, grad=True)
+    assert mdl.gradgradcheck(lambda t: F.adaptive_avg_pool2d(t, 1) ** 2, [plain])
+
+
 # ---------------------------------------------------------------- against PyTorch
 @pytest.mark.parametrize('name,shape,kw', [
     ('max_pool2d', (2, 3, 9, 8), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,

@@ -93,6 +93,14 @@ def test_many_small_blocks_give_the_same_result(small_blocks, c, o, n, th, tw):
     check_against_direct_sum(*data(np.random.default_rng(7), c, o, n, th, tw))
 
 
+@pytest.mark.parametrize('length', [1, 3, 5])
+def test_sums_in_parts_give_the_same_result(length, monkeypatch):
+    """The GEMMs' sums over input channels (forward), output channels (input gradient) and
+    tiles (weight gradient) made in parts of ``length`` terms and added."""
+    monkeypatch.setattr(W, 'SUM_LENGTH', length)
+    check_against_direct_sum(*data(np.random.default_rng(8), 7, 6, 2, 2, 3))
+
+
 @pytest.mark.parametrize('c,o,n,th,tw', [(16, 12, 4, 5, 6), (1, 3, 2, 2, 1)])
 def test_float32_stays_float32_within_relative_1e_5(c, o, n, th, tw):
     rng = np.random.default_rng(3)

@@ -96,11 +96,19 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 
 def _scaled_mask(input, p, shape):
-    """An array of ``shape`` in input's dtype: 0 with probability p, else 1 / (1 - p)."""
+    """An array of ``shape`` in input's dtype: 0 with probability p, else 1 / (1 - p). A mask of
+    the input's own shape is drawn in the input's memory order (a convolution's output is
+    laid out (C, H, W, N)), so that input * mask keeps that layout: mixing two layouts costs
+    the product a transposing pass, and every layer after it one more."""
     if p == 1:
         return input._xp().zeros(shape, dtype=input.dtype)
     draw_dtype = input.dtype if input.dtype.itemsize >= 4 else backend.float32
-    keep = backend.generator(input.device).random(shape, dtype=draw_dtype) >= p
+    order = list(range(len(shape)))
+    if tuple(shape) == input.shape:      # outermost axis in memory first (C order on ties)
+        order.sort(key=lambda axis: -input.array.strides[axis])
+    uniform = backend.generator(input.device).random(tuple(shape[a] for a in order),
+                                                     dtype=draw_dtype)
+    keep = uniform.transpose(sorted(range(len(order)), key=order.__getitem__)) >= p
     return keep * input.dtype.type(1.0 / (1.0 - p))    # bool * scalar of input's dtype
 
 

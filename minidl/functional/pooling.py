@@ -55,16 +55,22 @@ def _out_size(n, k, s, p, d, ceil_mode):
     return out
 
 
-def _alloc(like, shape, fill=None):
-    """A new array of ``shape`` with the same axis order in memory as ``like`` (so a (C, H, W, N)
-    layout stays one), zero-filled or filled with ``fill``."""
+def _axis_order(array):
+    """The axes of ``array`` from the outermost in memory to the innermost (C order on ties)."""
+    if len(set(array.strides)) < array.ndim:   # ties (size-1 axes): plain C order
+        return list(range(array.ndim))
+    return sorted(range(array.ndim), key=lambda a: -array.strides[a])
+
+
+def _alloc(like, shape, fill=None, dtype=None, order=None):
+    """A new array of ``shape`` (and like's dtype, or ``dtype``) with the same axis order in
+    memory as ``like`` (so a (C, H, W, N) layout stays one), or the axis order ``order``;
+    zero-filled or filled with ``fill``."""
     xp = backend.array_module(like)
-    order = sorted(range(like.ndim), key=lambda a: -like.strides[a])
-    if len(set(like.strides)) < like.ndim:   # ties (size-1 axes): plain C order
-        order = list(range(like.ndim))
+    order = _axis_order(like) if order is None else order
     base_shape = tuple(shape[a] for a in order)
-    base = (xp.zeros(base_shape, like.dtype) if fill is None
-            else xp.full(base_shape, fill, like.dtype))
+    base = (xp.zeros(base_shape, dtype or like.dtype) if fill is None
+            else xp.full(base_shape, fill, dtype or like.dtype))
     inverse = sorted(range(like.ndim), key=lambda a: order[a])
     return base.transpose(inverse)
 
@@ -159,6 +165,13 @@ class _MaxScatter(Function):
         self.pool, self.which = pool, which
 
     def forward(self, gy):
+        if _axis_order(gy) != _axis_order(self.which):
+            # gy copied once into the layout of the forward's input (which has it): otherwise
+            # every offset's slice-write transposes, and the layers below get a gradient in
+            # another layout than their own arrays (each of their passes then transposes too)
+            same = _alloc(self.which, gy.shape, dtype=gy.dtype)
+            same[...] = gy
+            gy = same
         gx = _alloc(gy, gy.shape[:2] + self.pool.extent)
         return _scatter(self.pool, gx, lambda k: gy * (self.which == k))
 
@@ -238,6 +251,35 @@ class _AvgScatter(Function):
 
     def backward(self, ggx):
         return AvgPool2d(self.pool, self.scale)(ggx)
+
+
+class GlobalAvgPool2d(Function):
+    """The mean of every plane of x (N, C, H, W) -> (N, C, 1, 1): adaptive average pooling to
+    1x1, whose gradient comes back in x's memory layout (a mean's broadcast gradient would
+    make every elementwise backward below it write plain (N, C, H, W) order)."""
+
+    def forward(self, x):
+        self.shape, self.order = x.shape, _axis_order(x)
+        return x.mean(axis=(2, 3), keepdims=True)
+
+    def backward(self, gy):
+        return _Spread(self.shape, self.order)(gy)
+
+
+class _Spread(Function):
+    """gy (N, C, 1, 1) / (H*W) over every plane of an (N, C, H, W) array laid out in ``order``:
+    the adjoint of GlobalAvgPool2d."""
+
+    def __init__(self, shape, order):
+        self.shape, self.order = shape, order
+
+    def forward(self, gy):
+        gx = _alloc(gy, self.shape, order=self.order)
+        gx[...] = gy * gy.dtype.type(1.0 / (self.shape[2] * self.shape[3]))
+        return gx
+
+    def backward(self, ggx):
+        return GlobalAvgPool2d()(ggx)
 
 
 # ---------------------------------------------------------------- argument checks
@@ -376,7 +418,7 @@ def _adaptive_avg(op, dims, input, output_size):
     out = (1,) + sizes if dims == 1 else sizes
     (h, w), (oh, ow) = x.shape[2:], out
     if out == (1, 1):
-        y = x.mean((2, 3), keepdim=True)           # global average pooling
+        y = GlobalAvgPool2d()(x)                    # global average pooling
     elif h % oh == 0 and w % ow == 0:              # equal bins: plain average pooling
         y = avg_pool2d(x, (h // oh, w // ow))
     else:                                          # bins of varying size: two small matmuls

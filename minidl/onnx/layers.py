@@ -72,6 +72,11 @@ def _max_pool(g, fn, x):
     return g.node('MaxPool', x, dilations=list(fn.pool.dilation), **_pool_attributes(fn.pool))
 
 
+@converts(pooling.GlobalAvgPool2d)
+def _global_avg_pool(g, fn, x):
+    return g.node('GlobalAveragePool', x)
+
+
 @converts(pooling.AvgPool2d)
 def _avg_pool(g, fn, x):
     # minidl scales window sums by ``scale`` (PyTorch's divisor at each output position);

@@ -23,8 +23,10 @@ from .reference import (Geometry, convolve, source, transposed, unpad, weight_gr
 WINDOW_BYTES_LIMIT = 256 * 2 ** 20   # the most a windows matrix may take (bytes)
 CPU_WINDOW_BYTES = 16 * 2 ** 20      # on the CPU: below malloc's mmap threshold (cpu.py)
 KEEP_WINDOWS_BYTES = 16 * 2 ** 20    # a forward's windows kept for the weight gradient
-WINOGRAD_MIN_CHANNELS = 64           # 3x3 stride-1 layers this wide (in and out) and with
-WINOGRAD_MIN_OUTPUTS = 16384         # this many outputs per channel (N*OH*OW) use Winograd
+WINOGRAD_MIN_CHANNELS = 16           # 3x3 stride-1 layers at least this wide (in and out),
+WINOGRAD_MIN_OUTPUTS = 1024          # with this many outputs per channel (N*OH*OW)
+WINOGRAD_MIN_MACS = 2 ** 22          # and this many multiply-adds per kernel offset
+                                     # (C*O*N*OH*OW) use Winograd on the CPU
 
 KeptWindows = namedtuple('KeptWindows', 'matrix')     # the forward's (C*KH*KW, OH*OW*N) windows
 WinogradTiles = namedtuple('WinogradTiles', 'tiles')  # its input transform (16, C, TH, TW, N)
@@ -36,12 +38,17 @@ def choose(g, array):
     of the output (one block: the reference path as it stands)."""
     on_cpu = backend.device_of(array) == 'cpu'
     # 16 instead of 36 multiplications per 2x2 output tile, but the transforms pass over memory
-    # several times, which only a wide layer with many outputs repays. On a GPU each pass is
-    # a kernel launch and cuBLAS multiplies fast: no Winograd there.
+    # several times: over the input and output (C + O channels of every tile), which a few
+    # channels do not repay (a first layer of 1 or 3 channels ran 2-5x slower by Winograd), and
+    # over the kernels (C*O of them), which a few tiles do not repay (8 images of 4x4, 256
+    # channels: 2x slower); below about 2^22 multiply-adds per offset the fixed cost of its
+    # hundred-odd NumPy calls shows. On a GPU each pass is a kernel launch and cuBLAS
+    # multiplies fast: no Winograd there.
     shape = (g.KH, g.KW, g.stride, g.dilation, g.groups)
+    outputs = g.N * g.OH * g.OW
     winograd = (on_cpu and shape == (3, 3, (1, 1), (1, 1), 1)
-                and min(g.C, g.O) >= WINOGRAD_MIN_CHANNELS
-                and g.N * g.OH * g.OW >= WINOGRAD_MIN_OUTPUTS)
+                and min(g.C, g.O) >= WINOGRAD_MIN_CHANNELS and outputs >= WINOGRAD_MIN_OUTPUTS
+                and g.C * g.O * outputs >= WINOGRAD_MIN_MACS)
     limit = CPU_WINDOW_BYTES if on_cpu else WINDOW_BYTES_LIMIT
     return Plan(winograd, blocks(g, array.dtype.itemsize, limit))
 

@@ -34,11 +34,13 @@ where the input gradient of the overlapping tiles is added up, and Gy serves bot
 V is the forward's own input transform: keep it from the forward rather than transform the
 source again.
 
-Every 2-sided transform is a row pass and a column pass over whole arrays: the same row
-(column) of every tile is one strided slice, so Python loops run over the 4 or 16 positions
-within a tile, never over tiles or pixels. The matrices' entries are 0, +-1 and +-1/2, so the
-passes are additions and subtractions written into ``out`` arrays (ufuncs' ``out=``, no
-temporaries); float32 stays float32 throughout.
+Every 2-sided transform of the data is a row pass and a column pass over whole arrays: the same
+row (column) of every tile is one strided slice, so Python loops run over the 4 or 16 positions
+within a tile, never over tiles or pixels. B's and A's entries are 0 and +-1, so the passes are
+additions and subtractions written into ``out`` arrays (ufuncs' ``out=``, no temporaries). The
+kernels' transforms (O*C small 3x3 and 4x4 matrices) are instead one matrix product each with
+G (x) G, the Kronecker product: strided passes over 9 or 16 numbers a kernel are slow. float32
+stays float32 throughout.
 
 Speed on the CPU, where NumPy runs an operation over long contiguous stretches much faster than
 over N numbers at a time: input_transform and grad_output_transform first copy their input with
@@ -55,21 +57,39 @@ the source with one more zero row (column) at the bottom (right), run, and crop 
 the source's original size. The extra output row is discarded, and the zero gradient row in
 its place contributes nothing to either gradient.
 
-Threads. Every transform is elementwise over the channel axes: called on a channel slice of its
-input with ``out`` the same slice of the output, it computes exactly that part of the full
-result, so a caller can split the work over threads by channel ranges (input channels for
-input_transform / input_grad_transform, output channels for output_transform /
-grad_output_transform). With several CPU threads (minidl.set_num_threads), conv3x3 shares
-channel ranges and blocks of tile rows among them (cpu.parallel_map), and conv3x3_backward
-blocks of tile rows.
+Channel slices. Every transform is elementwise over the channel axes: called on a channel slice
+of its input with ``out`` the same slice of the output, it computes exactly that part of the
+full result (the blocks of channels above rely on it).
 """
-from ... import backend, cpu
+from ... import backend
 
 # B^T's rows each hold two nonzeros: row a of B^T d is  d[p] + sign * d[q]  for (p, q, sign)
 _BT_ROWS = ((0, 2, -1), (1, 2, +1), (2, 1, -1), (1, 3, -1))
+_G = ((1, 0, 0), (.5, .5, .5), (.5, -.5, .5), (0, 0, 1))
+_KRON_G = [[_G[a][i] * _G[b][j] for i in range(3) for j in range(3)]
+           for a in range(4) for b in range(4)]
 CPU_BLOCK_BYTES = 2 ** 20   # scratch per channel block on the CPU: about half a core's L2
 PRODUCT_BLOCK_BYTES = 24 * 2 ** 20  # GEMM products per block of tile rows (conv3x3*), CPU:
                                     # large GEMMs, yet below malloc's 32 MiB mmap threshold
+SUM_LENGTH = 128            # the longest sum one GEMM call makes (_products)
+
+
+def _products(a, b):
+    """The batched products a (16, M, K) @ b (16, K, T), with the sum over K made in parts of at
+    most SUM_LENGTH terms that are then added. BLAS's float32 rounding error grows with the
+    length of the sums it makes in one go (OpenBLAS's up to its own K block of a few hundred),
+    and the output transform's combinations of the 16 products amplify it about twofold: with
+    whole sums, Winograd's float32 error on 256 and 512 channels of ReLU outputs was up to 2.3x
+    the direct method's; in parts of 128 it stays within 1.8x (tests/test_conv_strategies.py,
+    benchmarks/accuracy.py)."""
+    k = a.shape[2]
+    if k <= SUM_LENGTH:
+        return backend.matmul(a, b)
+    out = backend.matmul(a[:, :, :SUM_LENGTH], b[:, :SUM_LENGTH])
+    part = backend.array_module(out).empty_like(out)
+    for k0 in range(SUM_LENGTH, k, SUM_LENGTH):
+        out += backend.matmul(a[:, :, k0:k0 + SUM_LENGTH], b[:, k0:k0 + SUM_LENGTH], out=part)
+    return out
 
 
 def tiles(oh, ow):
@@ -150,31 +170,22 @@ def _parities(x, h2, w2):
     return x.reshape(x.shape[0], h2, 2, w2, 2, x.shape[3]).transpose(0, 2, 1, 4, 3, 5)
 
 
-def _g_pass(xp, parts, outs):
-    """The four rows of G applied to three arrays: outs = (p0, (p0+p1+p2)/2, (p0-p1+p2)/2, p2)."""
-    xp.copyto(outs[0], parts[0])
-    xp.add(parts[0], parts[2], out=outs[1])
-    xp.subtract(outs[1], parts[1], out=outs[2])
-    xp.add(outs[1], parts[1], out=outs[1])
-    # a Python float keeps the arrays' dtype (float32 stays float32)
-    xp.multiply(outs[1], 0.5, out=outs[1])
-    xp.multiply(outs[2], 0.5, out=outs[2])
-    xp.copyto(outs[3], parts[2])
+def _kron_g(xp, dtype):
+    """G (x) G (16, 9): row 4*a + b, column 3*i + j holds G[a, i] * G[b, j], so that U = G g G^T
+    of every kernel g is one product with its 9 entries (the entries are 0, +-1/4, +-1/2 and
+    1: exact in any float dtype)."""
+    return xp.asarray(_KRON_G, dtype=dtype)
 
 
 def filter_transform(w):
     """U = G g G^T of every 3x3 kernel g of w (O, C, 3, 3). Returns U (16, O, C), contiguous,
-    U[4*a + b] holding element (a, b): the left operands of the 16 GEMMs."""
+    U[4*a + b] holding element (a, b): the left operands of the 16 GEMMs. One matrix product,
+    (G (x) G) (16, 9) @ the kernels as a (9, O*C) matrix."""
     if w.ndim != 4 or w.shape[2:] != (3, 3):
         raise ValueError(f"filter_transform: w must be (O, C, 3, 3), got {tuple(w.shape)}")
     xp = backend.array_module(w)
     o, c = w.shape[:2]
-    rows = xp.empty((4, o, c, 3), dtype=w.dtype)
-    _g_pass(xp, [w[:, :, i] for i in range(3)], rows)
-    u = xp.empty((16, o, c), dtype=w.dtype)
-    for a in range(4):
-        _g_pass(xp, [rows[a][..., j] for j in range(3)], u[4 * a:4 * a + 4])
-    return u
+    return backend.matmul(_kron_g(xp, w.dtype), w.reshape(o * c, 9).T).reshape(16, o, c)
 
 
 def output_transform(m, out):
@@ -267,31 +278,15 @@ def grad_output_transform(gy, out=None):
     return out
 
 
-def _gt_pass(xp, parts, outs):
-    """The three rows of G^T applied to four arrays:
-    outs = (p0 + (p1+p2)/2, (p1-p2)/2, (p1+p2)/2 + p3)."""
-    xp.add(parts[1], parts[2], out=outs[0])
-    xp.multiply(outs[0], 0.5, out=outs[0])
-    xp.add(outs[0], parts[3], out=outs[2])
-    xp.add(outs[0], parts[0], out=outs[0])
-    xp.subtract(parts[1], parts[2], out=outs[1])
-    xp.multiply(outs[1], 0.5, out=outs[1])
-
-
 def filter_grad_transform(du):
     """dg = G^T du G for every (output, input) channel pair: du (16, O, C), the gradient of U
-    (du[4*a + b] is element (a, b)) -> the weight gradient (O, C, 3, 3), contiguous."""
+    (du[4*a + b] is element (a, b)) -> the weight gradient (O, C, 3, 3), contiguous. The
+    transposed product of filter_transform: du as an (O*C, 16) matrix @ (G (x) G)."""
     xp = backend.array_module(du)
     _, o, c = du.shape
     if du.shape[0] != 16:
         raise ValueError(f"filter_grad_transform: du must be (16, O, C), got {tuple(du.shape)}")
-    rows = xp.empty((3, 4, o, c), dtype=du.dtype)     # rows[i, b]: row i of G^T du
-    for b in range(4):
-        _gt_pass(xp, [du[4 * a + b] for a in range(4)], rows[:, b])
-    dg = xp.empty((o, c, 3, 3), dtype=du.dtype)
-    for i in range(3):
-        _gt_pass(xp, rows[i], [dg[:, :, i, j] for j in range(3)])
-    return dg
+    return backend.matmul(du.reshape(16, o * c).T, _kron_g(xp, du.dtype)).reshape(o, c, 3, 3)
 
 
 def input_grad_transform(dv, out):
@@ -355,46 +350,32 @@ def _tile_rows(xp, v, rows, th, sign):
 
 
 # ---------------------------------------------------------------- compositions
-def _row_blocks(array, th, bytes_per_tile_row, per_thread=1):
-    """[(i0, i1)]: ranges of tile rows whose GEMM products take about PRODUCT_BLOCK_BYTES, at
-    least ``per_thread`` per CPU thread; on a GPU one range."""
+def _row_blocks(array, th, bytes_per_tile_row):
+    """[(i0, i1)]: ranges of tile rows whose GEMM products take about PRODUCT_BLOCK_BYTES; on a
+    GPU one range."""
     if backend.device_of(array) != 'cpu':
         return [(0, th)]
     step = max(1, PRODUCT_BLOCK_BYTES // max(1, bytes_per_tile_row))
-    step = min(step, -(-th // (per_thread * cpu.get_num_threads())))
     return [(i0, min(i0 + step, th)) for i0 in range(0, th, step)]
-
-
-def _channel_parts(array, channels):
-    """One range of channels per CPU thread (one range on a GPU)."""
-    parts = cpu.get_num_threads() if backend.device_of(array) == 'cpu' else 1
-    parts = max(1, min(parts, channels))
-    return [(channels * p // parts, channels * (p + 1) // parts) for p in range(parts)]
 
 
 def conv3x3(src, w):
     """3x3 cross-correlation by F(2x2, 3x3): src (C, 2TH+2, 2TW+2, N), already padded,
     w (O, C, 3, 3) -> (y, V): y (O, 2TH, 2TW, N) and the input transform V (16, C, TH, TW, N),
-    which the weight gradient reads again. The input transform by ranges of channels, then per
-    block of tile rows the batched GEMM (16, O, C) @ (16, C, T_block) and the output transform;
-    the ranges and blocks are shared among the CPU threads (cpu.parallel_map)."""
+    which the weight gradient reads again. The input transform, then per block of tile rows
+    the batched GEMM (16, O, C) @ (16, C, T_block) and the output transform."""
     xp = backend.array_module(src)
     th, tw = _tile_counts(src)
     c, n, o = src.shape[0], src.shape[3], w.shape[0]
     if w.shape != (o, c, 3, 3):
         raise ValueError(f"conv3x3: w must be (O, {c}, 3, 3) for src {tuple(src.shape)}, "
                          f"got {tuple(w.shape)}")
-    v = xp.empty((16, c, th, tw, n), dtype=src.dtype)
-    cpu.parallel_map(lambda r: input_transform(src[r[0]:r[1]], out=v[:, r[0]:r[1]]),
-                     _channel_parts(src, c), src)
+    v = input_transform(src)
     u = filter_transform(w)
     y = xp.empty((o, 2 * th, 2 * tw, n), dtype=src.dtype)
-
-    def rows(block):
-        i0, i1 = block
-        m = backend.matmul(u, v[:, :, i0:i1].reshape(16, c, -1))
+    for i0, i1 in _row_blocks(src, th, 16 * o * tw * n * src.dtype.itemsize):
+        m = _products(u, v[:, :, i0:i1].reshape(16, c, -1))
         output_transform(m.reshape(16, o, i1 - i0, tw, n), y[:, 2 * i0:2 * i1])
-    cpu.parallel_map(rows, _row_blocks(src, th, 16 * o * tw * n * src.dtype.itemsize), src)
     return y, v
 
 
@@ -403,8 +384,8 @@ def conv3x3_backward(gy, w, v):
     gradient of the padded source from w (O, C, 3, 3), gw (O, C, 3, 3) the weight gradient
     from the forward's V (16, C, TH, TW, N); w None: no gsrc, v None: no gw. Per block of tile
     rows: Gy (shared by both), then dV = U^T @ Gy, whose input-gradient transform adds into
-    gsrc, and this block's part of dU = Gy @ V^T. Neighbouring blocks share two source rows,
-    so the CPU threads take every other block at a time."""
+    gsrc (neighbouring blocks share two source rows), and this block's part of
+    dU = Gy @ V^T."""
     xp = backend.array_module(gy)
     o, (th, tw), n = gy.shape[0], tiles(gy.shape[1], gy.shape[2]), gy.shape[3]
     c = (w if v is None else v).shape[1]
@@ -414,19 +395,16 @@ def conv3x3_backward(gy, w, v):
                          f"(16, C, TH, TW, N) must match, got {tuple(gy.shape)}, "
                          f"{None if w is None else tuple(w.shape)} and "
                          f"{None if v is None else tuple(v.shape)}")
-    gsrc = None
+    gsrc = du = None
     if w is not None:
         ut = filter_transform(w).transpose(0, 2, 1)    # BLAS reads the transpose in place
         gsrc = xp.zeros((c, 2 * th + 2, 2 * tw + 2, n), dtype=gy.dtype)
-
-    def rows(block):
-        i0, i1 = block
+    for i0, i1 in _row_blocks(gy, th, 16 * (o + c) * tw * n * gy.dtype.itemsize):
         gm = grad_output_transform(gy[:, 2 * i0:2 * i1]).reshape(16, o, -1)
         if w is not None:
-            dv = backend.matmul(ut, gm).reshape(16, c, i1 - i0, tw, n)
+            dv = _products(ut, gm).reshape(16, c, i1 - i0, tw, n)
             input_grad_transform(dv, gsrc[:, 2 * i0:2 * i1 + 2])
         if v is not None:
-            return backend.matmul(gm, v[:, :, i0:i1].reshape(16, c, -1).transpose(0, 2, 1))
-    blocks = _row_blocks(gy, th, 16 * (o + c) * tw * n * gy.dtype.itemsize, per_thread=2)
-    du = cpu.parallel_map(rows, blocks[0::2], gy) + cpu.parallel_map(rows, blocks[1::2], gy)
-    return gsrc, (None if v is None else filter_grad_transform(sum(du[1:], du[0])))
+            part = _products(gm, v[:, :, i0:i1].reshape(16, c, -1).transpose(0, 2, 1))
+            du = part if du is None else du + part
+    return gsrc, (None if v is None else filter_grad_transform(du))
