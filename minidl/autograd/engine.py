@@ -11,6 +11,7 @@ import heapq
 import itertools
 
 from .. import backend
+from . import anomaly
 from ..tensor import make
 from .function import _FREED
 from .hooks import has_post_accumulate_grad_hooks, run_post_accumulate_grad_hooks
@@ -123,13 +124,10 @@ class _Walk:
     def propagate(self, fn, grads, retain_graph):
         """Run ``fn``'s backward and send each input's gradient along its edge, summed to the
         input's shape and cast to its dtype (a gradient has its input's dtype, as PyTorch)."""
-        with backend.current(next(g for g in grads if g is not None).array):
-            if fn.fast_backward is not None and not self.create_graph:
-                input_grads = _fast_backward(fn, grads)
-            else:
-                input_grads = fn.backward(*grads)
-        if type(input_grads) is not tuple:
-            input_grads = (input_grads,)
+        if anomaly._enabled[0]:
+            input_grads = _checked_backward(fn, grads, self.create_graph)
+        else:
+            input_grads = _backward(fn, grads, self.create_graph)
         edges, inputs = fn.edges, fn._inputs
         if not retain_graph:
             fn.release()
@@ -157,6 +155,32 @@ class _Walk:
             if out is not None and g is not None:
                 g = g if self.create_graph else g.detach()
                 out.grad = g if out.grad is None else out.grad + g
+
+
+def _backward(fn, grads, create_graph):
+    """``fn``'s gradients for its inputs, a tuple: by its array derivative when one exists and
+    no graph of the backward pass is being recorded, else by its Tensor derivative."""
+    with backend.current(next(g for g in grads if g is not None).array):
+        if fn.fast_backward is not None and not create_graph:
+            input_grads = _fast_backward(fn, grads)
+        else:
+            input_grads = fn.backward(*grads)
+    return input_grads if type(input_grads) is tuple else (input_grads,)
+
+
+def _checked_backward(fn, grads, create_graph):
+    """``_backward`` in anomaly mode: NaN or infinite gradients are an error, and any error
+    says where ``fn`` was created."""
+    try:
+        with anomaly.backward_of():
+            input_grads = _backward(fn, grads, create_graph)
+    except Exception as exc:
+        if hasattr(exc, 'add_note'):          # Python 3.11+
+            exc.add_note(f"(anomaly mode) Error detected in {type(fn).__name__}Backward. " +
+                         anomaly.created_here(fn))
+        raise
+    anomaly.check_backward(fn, input_grads)
+    return input_grads
 
 
 def _fast_backward(fn, grads):

@@ -22,7 +22,7 @@ import weakref
 
 from .. import backend
 from ..tensor import make
-from . import mode, views
+from . import anomaly, mode, views
 
 _NDARRAY = backend.NDARRAY
 
@@ -70,6 +70,8 @@ class Function:
             views.mark(self, inputs[0], outputs)
         if record:
             self._record(inputs, outputs)
+        if anomaly._enabled[0]:
+            anomaly.after_forward(self, inputs, result, record)
         return outputs
 
     def _record(self, inputs, outputs):

@@ -5,15 +5,20 @@
 
 Running sums of loss and correct predictions stay on the device during an epoch and are read
 once at its end (or when the progress bar refreshes), so training does not wait on the GPU after
-every batch.
+every batch. The loss is summed in float64 whatever the model's dtype, so the figures do not
+depend on it. A loss that becomes NaN or infinite stops training with a warning that says what
+to try (``stop_on_nan``): on the CPU at the batch where it happens, on a GPU when the sums are
+next read.
 
 In a data-parallel run (``minidl.distributed``), every process runs ``fit``; the epoch's
 metrics are summed over the processes, so every process logs (and early-stops on) the same
 global figures, while only rank 0 shows progress and writes checkpoints.
 """
 import contextlib
+import math
 import sys
 import time
+import warnings
 
 import numpy
 
@@ -24,6 +29,8 @@ from ..distributed.sampler import DistributedSampler
 from ..tensor import Tensor, from_data, make
 from .callbacks import Callback
 from .checkpoint import _model_device
+
+_NDARRAY = numpy.ndarray
 
 
 class History(dict):
@@ -127,9 +134,13 @@ class _Totals:
         self.n += n
         if loss is not None:
             self.has_loss = True
-            self.loss = self.loss + loss.array * n
+            self.loss = self.loss + loss.array.astype('float64') * n
         if self.accuracy:
             self.correct = self.correct + _correct(out, y)
+
+    def finite(self):
+        """False once a NaN or infinite loss has been added (reads the sum: a GPU sync)."""
+        return not self.has_loss or math.isfinite(float(self.loss))
 
     def logs(self, prefix=''):
         if self.n == 0:
@@ -158,7 +169,8 @@ def _sharded(data):
 
 # ------------------------------------------------------------------ public API
 def fit(model, train_data, loss_fn, optimizer, epochs, val_data=None, scheduler=None,
-        callbacks=(), progress=True, device=None, metrics=('accuracy',), start_epoch=0):
+        callbacks=(), progress=True, device=None, metrics=('accuracy',), start_epoch=0,
+        stop_on_nan=True):
     """Train ``model`` for epochs start_epoch..epochs-1 and return a History.
 
     train_data / val_data: a DataLoader or any re-iterable of (inputs, targets) batches.
@@ -174,101 +186,156 @@ def fit(model, train_data, loss_fn, optimizer, epochs, val_data=None, scheduler=
     its previous mode afterwards. History lists per epoch: loss, accuracy, lr (at the epoch's
     start) and, with val_data, val_loss and val_accuracy. To resume, pass the epoch
     ``load_checkpoint`` returned as ``start_epoch``.
+
+    ``stop_on_nan`` (Keras's TerminateOnNaN, here on by default): when the training loss becomes
+    NaN or infinite, training stops with a RuntimeWarning saying what to try; the History ends
+    with that epoch (its loss NaN or inf, no validation). On the CPU it stops at that batch; on a
+    GPU, to avoid waiting for it after every batch, at the next progress refresh or the end of
+    the epoch; in a distributed run at the end of the epoch, in every process together.
     """
-    accuracy = _check_metrics(metrics)
-    if device is not None:
-        device = backend.canonical_device(device)
-    kind = _scheduler_kind(scheduler)
-    callbacks = list(callbacks)
-    history = History()
-    for cb in callbacks:
-        cb.set_context(model, optimizer, scheduler, train_data, history)
-    # only callbacks that override on_batch_end make fit read every batch's loss (a GPU sync)
-    batch_hooks = [cb for cb in callbacks if type(cb).on_batch_end is not Callback.on_batch_end]
-    show = _show_progress(progress) and dist.is_main()
+    run = _Run(model, loss_fn, optimizer, scheduler, callbacks, device, metrics, progress,
+               stop_on_nan)
+    for cb in run.callbacks:
+        cb.set_context(model, optimizer, scheduler, train_data, run.history)
     was_training = model.training
-    for cb in callbacks:
+    for cb in run.callbacks:
         cb.on_train_begin({})
     try:
         for epoch in range(start_epoch, epochs):
-            for cb in callbacks:
-                cb.on_epoch_begin(epoch, {})
-            if hasattr(getattr(train_data, 'sampler', None), 'set_epoch'):
-                train_data.sampler.set_epoch(epoch)     # a new shuffle, the same in all processes
-            model.train()
-            lr = optimizer.param_groups[0]['lr']
-            validate = None if val_data is None else (
-                lambda: evaluate(model, val_data, loss_fn, device=device, metrics=metrics))
-            logs = _train_epoch(model, train_data, loss_fn, optimizer, scheduler, kind, device,
-                                accuracy, batch_hooks, show, f"Epoch {epoch + 1}/{epochs}",
-                                validate, history.step_lr)
-            if kind == 'plateau':
-                scheduler.step(logs.get('val_loss', logs['loss']))
-            elif kind == 'epoch':
-                scheduler.step()
-            logs['lr'] = float(lr)
-            history.append(epoch, logs)
-            for cb in callbacks:
-                cb.on_epoch_end(epoch, dict(logs))
-            if any(cb.stop_training for cb in callbacks):
+            if not run.epoch(train_data, val_data, epoch, epochs):
                 break
     finally:
         model.train(was_training)
-    for cb in callbacks:
+    for cb in run.callbacks:
         cb.on_train_end({})
-    return history
+    return run.history
 
 
-def _train_epoch(model, data, loss_fn, optimizer, scheduler, kind, device, accuracy,
-                 batch_hooks, show, desc, validate, step_lr):
-    """One epoch of training; returns its logs (with the validation metrics when
-    ``validate`` is given, run while the epoch's bar is still open so it shows them too) and
-    appends each step's learning rate to ``step_lr``."""
-    totals = _Totals(accuracy)
-    bar = None
-    if show:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=len(data) if hasattr(data, '__len__') else None, desc=desc,
-                   file=sys.stdout, dynamic_ncols=True, leave=True)
-    last_refresh = time.monotonic()
-    target = device or _model_device(model)
-    try:
+class _Run:
+    """What fit's epochs share: the model, loss, optimizer and scheduler (and how it is
+    stepped), where batches go, the metrics, the callbacks (and those that read every batch),
+    whether a progress bar shows, whether a NaN loss stops training, and the History."""
+
+    def __init__(self, model, loss_fn, optimizer, scheduler, callbacks, device, metrics,
+                 progress, stop_on_nan):
+        self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
+        self.scheduler, self.kind = scheduler, _scheduler_kind(scheduler)
+        self.metrics, self.accuracy = metrics, _check_metrics(metrics)
+        self.device = None if device is None else backend.canonical_device(device)
+        self.callbacks = list(callbacks)
+        # only callbacks that override on_batch_end make fit read every batch's loss (a sync)
+        self.batch_hooks = [cb for cb in self.callbacks
+                            if type(cb).on_batch_end is not Callback.on_batch_end]
+        self.show = _show_progress(progress) and dist.is_main()
+        self.stop_on_nan = stop_on_nan
+        # where reading the loss costs no GPU sync, and no other process waits in a collective
+        self.check_each_batch = stop_on_nan and not dist.is_distributed()
+        self.history = History()
+
+    def epoch(self, train_data, val_data, epoch, epochs):
+        """Train one epoch, step the scheduler, log; False when training must stop."""
+        for cb in self.callbacks:
+            cb.on_epoch_begin(epoch, {})
+        if hasattr(getattr(train_data, 'sampler', None), 'set_epoch'):
+            train_data.sampler.set_epoch(epoch)     # a new shuffle, the same in all processes
+        self.model.train()
+        lr = self.optimizer.param_groups[0]['lr']
+        validate = None if val_data is None else (lambda: evaluate(
+            self.model, val_data, self.loss_fn, device=self.device, metrics=self.metrics))
+        logs, diverged = self.train_epoch(train_data, f"Epoch {epoch + 1}/{epochs}", validate)
+        if self.kind == 'plateau' and not diverged:
+            self.scheduler.step(logs.get('val_loss', logs['loss']))
+        elif self.kind == 'epoch':
+            self.scheduler.step()
+        logs['lr'] = float(lr)
+        self.history.append(epoch, logs)
+        for cb in self.callbacks:
+            cb.on_epoch_end(epoch, dict(logs))
+        if diverged:
+            warnings.warn(_diverged(logs['loss'], epoch, epochs, diverged), RuntimeWarning,
+                          stacklevel=3)
+            return False
+        return not any(cb.stop_training for cb in self.callbacks)
+
+    def train_epoch(self, data, desc, validate):
+        """One epoch of training: (its logs, with the validation metrics when ``validate`` is
+        given, computed while the epoch's bar is still open so it shows them too; whether the
+        loss diverged: the 1-based batch where the epoch stopped, or True when found at its
+        end). Each step's learning rate goes to the History's step_lr."""
+        totals = _Totals(self.accuracy)
+        bar = _bar(data, desc) if self.show else None
+        try:
+            diverged = self.batches(data, totals, bar)
+            if totals.n == 0:
+                raise ValueError("fit: train_data yielded no batches")
+            if dist.is_distributed():
+                totals.combine()
+            logs = totals.logs()
+            diverged = diverged or (self.stop_on_nan and not totals.finite())
+            if validate is not None and not diverged:
+                logs.update({'val_' + k: v for k, v in validate().items()})
+            if bar is not None:
+                bar.set_postfix(logs, refresh=True)
+        finally:
+            if bar is not None:
+                bar.close()
+        return logs, diverged
+
+    def batches(self, data, totals, bar):
+        """The epoch's optimizer steps, summed into ``totals``; the 1-based batch at which a
+        NaN or infinite loss stopped them, else False."""
+        last_refresh = time.monotonic()
+        target = self.device or _model_device(self.model)
         for i, batch in enumerate(data):
-            x, y = _split_batch(batch, target, 'fit')
-            optimizer.zero_grad()
-            out = model(x)
-            loss = loss_fn(out, y)
-            loss.backward()
-            optimizer.step()
-            step_lr.append(float(optimizer.param_groups[0]['lr']))
-            if kind == 'batch':
-                scheduler.step()
+            out, y, loss = _step(self.model, batch, target, self.loss_fn, self.optimizer)
+            self.history.step_lr.append(float(self.optimizer.param_groups[0]['lr']))
+            if self.kind == 'batch':
+                self.scheduler.step()
             if target is None:   # a lazy model got its parameters at the first call
-                target = _model_device(model)
+                target = _model_device(self.model)
             totals.add(out, y, loss.detach())
-            if batch_hooks:
+            if self.check_each_batch and type(loss.array) is _NDARRAY and not totals.finite():
+                return i + 1
+            if self.batch_hooks:
                 batch_logs = {'batch_size': int(y.shape[0]), 'loss': float(loss.array)}
-                for cb in batch_hooks:
+                for cb in self.batch_hooks:
                     cb.on_batch_end(i, batch_logs)
             if bar is not None:
                 bar.update(1)
-                now = time.monotonic()
-                if now - last_refresh > 0.25:   # reading the sums synchronises the GPU
+                if time.monotonic() - last_refresh > 0.25:   # reading the sums waits for a GPU
                     bar.set_postfix(totals.logs(), refresh=False)
-                    last_refresh = now
-        if totals.n == 0:
-            raise ValueError("fit: train_data yielded no batches")
-        if dist.is_distributed():
-            totals.combine()
-        logs = totals.logs()
-        if validate is not None:
-            logs.update({'val_' + k: v for k, v in validate().items()})
-        if bar is not None:
-            bar.set_postfix(logs, refresh=True)
-    finally:
-        if bar is not None:
-            bar.close()
-    return logs
+                    last_refresh = time.monotonic()
+                    if self.check_each_batch and not totals.finite():
+                        return i + 1
+        return False
+
+
+def _diverged(loss, epoch, epochs, where):
+    """fit's warning when the training loss became ``loss`` (NaN or inf)."""
+    at = f", batch {where}" if type(where) is int else ''
+    return (f"fit: training stopped in epoch {epoch + 1}/{epochs}{at}: the training loss is "
+            f"{loss}. Usual causes: a learning rate too high (try one ten times smaller), inputs "
+            "or targets holding NaN or inf, log() or division of zero in a hand-written loss. "
+            "Running the training inside `with mdl.autograd.detect_anomaly():` names the "
+            "operation that made it; fit(..., stop_on_nan=False) trains on regardless.")
+
+
+def _bar(data, desc):
+    """A tqdm progress bar for one epoch over ``data``."""
+    from tqdm.auto import tqdm
+    return tqdm(total=len(data) if hasattr(data, '__len__') else None, desc=desc,
+                file=sys.stdout, dynamic_ncols=True, leave=True)
+
+
+def _step(model, batch, target, loss_fn, optimizer):
+    """One optimizer step on ``batch`` (moved to ``target``): (outputs, targets, loss)."""
+    x, y = _split_batch(batch, target, 'fit')
+    optimizer.zero_grad()
+    out = model(x)
+    loss = loss_fn(out, y)
+    loss.backward()
+    optimizer.step()
+    return out, y, loss
 
 
 @contextlib.contextmanager
