@@ -15,20 +15,23 @@ from minidl.train import evaluate, fit, predict
 
 def parse_args(argv, description, epochs, batch_size, lr):
     """The examples' options: --epochs --batch-size --lr --seed --device --threads --save
-    --export --plot --quiet --distributed."""
-    parser = argparse.ArgumentParser(description=description,
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument('--epochs', type=int, default=epochs, help='passes over the training set')
-    parser.add_argument('--batch-size', type=int, default=batch_size,
-                        help='samples per step (with --distributed: in all processes together, '
-                             'each taking its equal share, so the recipe stays the same)')
-    parser.add_argument('--lr', type=float, default=lr, help='peak learning rate (one-cycle)')
+    --export --plot --quiet --distributed. A value that cannot work (--epochs 0, a device
+    without CuPy, from --device or $MINIDL_DEVICE) is refused here, before any work."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('--epochs', type=_positive(int), default=epochs,
+                        help='passes over the training set (default: %(default)s)')
+    parser.add_argument('--batch-size', type=_positive(int), default=batch_size,
+                        help='samples per step (default: %(default)s; with --distributed: in all '
+                             'processes together, each taking its equal share, so the recipe '
+                             'stays the same)')
+    parser.add_argument('--lr', type=_positive(float), default=lr,
+                        help='peak learning rate of the one-cycle schedule (default: %(default)s)')
     parser.add_argument('--seed', type=int, default=0,
-                        help='seeds initialisation, shuffling and dropout')
+                        help='seeds initialisation, shuffling and dropout (default: %(default)s)')
     parser.add_argument('--device', default=None,
-                        help="'cpu' or 'cuda' (default: $MINIDL_DEVICE, else cpu)")
-    parser.add_argument('--threads', type=int, default=1,
-                        help='BLAS threads on the CPU (default 1: a network this small gains '
+                        help="'cpu', 'cuda' or 'cuda:N' (default: $MINIDL_DEVICE, else cpu)")
+    parser.add_argument('--threads', type=_positive(int), default=1,
+                        help='BLAS threads on the CPU (default: 1: a network this small gains '
                              'little from a second thread, and on a busy machine BLAS threads '
                              'wait on each other at every multiplication)')
     parser.add_argument('--save', metavar='PATH', help='save the trained weights (.npz)')
@@ -46,16 +49,42 @@ def parse_args(argv, description, epochs, batch_size, lr):
     args = parser.parse_args(argv)
     if args.export and importlib.util.find_spec('onnx') is None:    # say so before training
         parser.error("--export needs the onnx package: pip install -e '.[onnx]'")
-    try:
-        mdl.backend.module_for(args.device)       # a usable device, or say why not
-    except (RuntimeError, ValueError) as exc:
-        parser.error(f'--device {args.device}: {exc}')
+    _check_device(parser, args.device)
     if args.plot:
         try:
             import matplotlib  # noqa: F401  (checked now, before any training)
         except ImportError:
             parser.error('--plot needs matplotlib, which is not installed: pip install -e .[plot]')
     return args
+
+
+def _positive(kind):
+    """An argparse type: a number of ``kind`` (int or float) above zero."""
+    def convert(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not value > 0:
+            raise argparse.ArgumentTypeError(f"must be a positive {kind.__name__}, got {text!r}")
+        return value
+    convert.__name__ = kind.__name__        # argparse names the type in its own messages
+    return convert
+
+
+def _check_device(parser, device):
+    """Refuse a device that cannot work, naming where it came from: --device, else
+    $MINIDL_DEVICE (the default device), with the reason (e.g. CuPy is not installed)."""
+    if device is not None:
+        source = f'--device {device}'
+    elif os.environ.get('MINIDL_DEVICE'):
+        source = f"$MINIDL_DEVICE={os.environ['MINIDL_DEVICE']}"
+    else:
+        source = 'the default device'
+    try:
+        mdl.backend.module_for(device)       # a usable device, or say why not
+    except (RuntimeError, ValueError) as exc:
+        parser.error(f'{source}: {exc}')
 
 
 def _share(batch_size, dist):

@@ -15,12 +15,13 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# This file is named like the mnist1d package: keep its folder behind site-packages on the path.
+# This file is named like the mnist1d package: its folder must be off the path when the package
+# is imported (or `import mnist1d` would find this file), so it is there only to import common.
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or '.') != HERE]
 sys.path.insert(0, os.path.dirname(HERE))
-sys.path.append(HERE)
-
+sys.path.insert(0, HERE)
 import common  # noqa: E402
+sys.path.remove(HERE)
 
 import minidl as mdl  # noqa: E402
 from minidl import nn  # noqa: E402
@@ -42,8 +43,17 @@ def main(argv=None):
     """Train and evaluate; returns a dict with the accuracy, history and confusion matrix."""
     args = common.parse_args(argv, 'Train a Conv1d network on MNIST-1D.',
                              epochs=15, batch_size=64, lr=0.02)
-    return common.train_and_report(args, build_model, mdl.datasets.mnist1d, (1, 40),
+    return common.train_and_report(args, build_model, load, (1, 40),
                                    weight_decay=0.05, label_smoothing=0.1)
+
+
+def load():
+    """MNIST-1D's train and test sets, or the exit with the reason when the mnist1d package
+    cannot be imported (not installed, or hidden by a file of its name)."""
+    try:
+        return mdl.datasets.mnist1d()
+    except ImportError as exc:
+        raise SystemExit(f"mnist1d.py: {exc}") from None
 
 
 if __name__ == '__main__':

@@ -6,10 +6,12 @@ Array math anywhere in minidl takes its array module from here (``array_module(x
 CuPy is imported lazily: ``import minidl`` never needs it. Where NumPy and CuPy differ (random
 generators, 0-d results, ``scatter_add``, ``erf``), the difference is handled here, once.
 
-Who imports NumPy by name: this module, and modules that work on the host only by nature
-(``io``: files; ``datasets``, ``data``: host-side loading and shuffling; ``cpu``: CPU threads
-and malloc; ``gradcheck``: float64
-finite differences summed on the host). Everything else asks this module.
+Who imports NumPy by name: this module, and modules that work on the host by nature: ``io``
+and ``train.checkpoint`` (files), ``datasets``, ``data`` and ``distributed.sampler`` (host-side
+loading and shuffling), ``cpu`` (CPU threads and malloc), ``gradcheck`` (float64 finite
+differences summed on the host), ``train.loop`` (epoch metrics combined across processes on the
+host), ``onnx.graph`` (weights written into a file), ``plot`` (matplotlib's
+arrays) and ``sklearn`` (scikit-learn's arrays). Everything else asks this module.
 """
 import contextlib
 import os

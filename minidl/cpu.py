@@ -5,8 +5,8 @@ none of them.
 minidl runs no threads of its own: NumPy's elementwise passes run on one core, BLAS's matrix
 products on ``set_num_threads`` cores, and more cores are used by data-parallel processes
 (minidl.distributed). A pool that shared the Winograd transforms among threads was measured
-and removed: on two threads it made W3's step slower (59-61 ms against 43-44 ms with BLAS's
-own two threads alone, 20 alternating rounds).
+and removed: on two threads it made W3's step slower than BLAS's own two threads alone (the
+README's Speed section has the figures).
 """
 import os
 

@@ -7,6 +7,7 @@ Both return a ``Split(train, test)`` named tuple. Inputs are float32, labels int
 CPU-only edge of the library, so NumPy and scikit-learn are used directly.
 """
 import contextlib
+import importlib.util
 import random
 import sys
 import types
@@ -65,6 +66,25 @@ def _without_plotting_or_network():
             del sys.modules[name]
 
 
+def _import_mnist1d():
+    """The mnist1d package's two generator functions, or an ImportError that says what to do:
+    install the package, or move a file named mnist1d.py that hides it."""
+    spec = importlib.util.find_spec('mnist1d')
+    if spec is not None and spec.submodule_search_locations is None:
+        raise ImportError(f"minidl.datasets.mnist1d: {spec.origin} is found as 'mnist1d' instead "
+                          "of the mnist1d package (a file of that name in a folder on sys.path "
+                          "hides it): rename the file, or run Python from another folder")
+    try:
+        with _without_plotting_or_network():
+            from mnist1d.data import get_dataset_args, make_dataset
+    except ImportError as exc:
+        # not installed: the hint alone; installed but broken: the hint, caused by its error
+        raise ImportError("minidl.datasets.mnist1d needs the optional 'mnist1d' package: "
+                          "pip install -e .[mnist1d]  (or pip install mnist1d)") from (
+                              exc if spec is not None else None)
+    return get_dataset_args, make_dataset
+
+
 def mnist1d(num_samples=5000, seed=42, train_split=0.8, as_arrays=False):
     """MNIST-1D (Greydanus 2020): 10 classes of 1-D signals of length 40, generated in memory.
 
@@ -76,12 +96,7 @@ def mnist1d(num_samples=5000, seed=42, train_split=0.8, as_arrays=False):
     float32 signals of shape (N, 1, 40) and int64 labels of shape (N,); ``as_arrays=True`` gives
     ``(x, y)`` NumPy arrays instead of TensorDatasets.
     """
-    try:
-        with _without_plotting_or_network():
-            from mnist1d.data import get_dataset_args, make_dataset
-    except ImportError as exc:
-        raise ImportError("minidl.datasets.mnist1d needs the optional 'mnist1d' package: "
-                          "pip install -e .[mnist1d]  (or pip install mnist1d)") from exc
+    get_dataset_args, make_dataset = _import_mnist1d()
     if not isinstance(num_samples, int) or num_samples < 10:
         raise ValueError(f"mnist1d: num_samples must be an integer >= 10, got {num_samples!r}")
     if not 0.0 < train_split < 1.0:

@@ -210,6 +210,7 @@ def test_mnist1d_shapes_when_available():
     np.testing.assert_array_equal(to_numpy(train.tensors[0]), x_train)
 
 
+@pytest.mark.slow
 def test_mnist1d_generation_writes_no_file_and_loads_no_plotting(tmp_path):
     pytest.importorskip('mnist1d')
     import subprocess

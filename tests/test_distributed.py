@@ -230,6 +230,7 @@ def test_init_without_mpiexec_is_a_group_of_one(tmp_path):
     assert sorted(_load(str(tmp_path), 'sampler', 0)['epochs'][0]) == list(range(11))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('example, floor', [('digits.py', 0.97), ('mnist1d.py', 0.95)])
 def test_examples_train_in_two_processes(example, floor):
     if example == 'mnist1d.py':

@@ -26,6 +26,7 @@ def test_digits_short_run_reaches_its_floor(tmp_path, capsys):
     model.load_state_dict(mdl.load(str(path)))
 
 
+@pytest.mark.slow
 def test_digits_script_prints_summary_confusion_and_last_line():
     out = subprocess.run([sys.executable, os.path.join(ROOT, 'examples', 'digits.py'),
                           '--epochs', '2', '--seed', '1'], capture_output=True, text=True,
@@ -36,6 +37,7 @@ def test_digits_script_prints_summary_confusion_and_last_line():
     assert last.startswith('test accuracy: 0.') and float(last.split()[-1]) > 0.8
 
 
+@pytest.mark.slow
 def test_mnist1d_short_run_reaches_its_floor(capsys):
     pytest.importorskip('mnist1d')
     result = _example('mnist1d.py')['main'](['--epochs', '4', '--quiet'])
@@ -45,6 +47,7 @@ def test_mnist1d_short_run_reaches_its_floor(capsys):
         f"test accuracy: {result['accuracy']:.4f}"
 
 
+@pytest.mark.slow
 def test_mnist1d_script_finds_the_package_despite_its_name():
     pytest.importorskip('mnist1d')
     out = subprocess.run([sys.executable, os.path.join(ROOT, 'examples', 'mnist1d.py'),
@@ -54,6 +57,7 @@ def test_mnist1d_script_finds_the_package_despite_its_name():
     assert out.stdout.strip().startswith('test accuracy: 0.')
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('script, epochs', [('digits.py', '2'), ('mnist1d.py', '1')])
 def test_examples_reach_the_same_accuracy_on_the_cupy_double(script, epochs):
     # The double computes with NumPy, and the data, the initialisation and the shuffling come
@@ -93,6 +97,7 @@ def test_digits_plot_without_matplotlib_says_how_to_install(tmp_path, monkeypatc
     assert not (tmp_path / 'figures').exists()
 
 
+@pytest.mark.slow
 def test_sklearn_digits_grid_search_in_two_processes():
     # a fresh process, as from the command line: loky's workers outlive a GridSearchCV and are
     # reused, and workers started by an earlier test would not see examples/ on sys.path

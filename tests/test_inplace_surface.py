@@ -108,10 +108,15 @@ def test_in_place_ops_check_their_gradients_by_finite_differences(name, inplace,
     assert mdl.gradcheck(lambda w: inplace(w * 1.0), [_start('cpu', requires_grad=True)])
 
 
-@pytest.mark.parametrize('name, inplace, outplace', INPLACE, ids=IDS)
+# the cases whose in-place op writes into the leaf itself (log_ and a few others start from a
+# new tensor, t.abs().log_(), to stay in their domain)
+ON_THE_LEAF = [case for case in INPLACE
+               if case[0] not in ('log_', 'log1p_', 'log2_', 'log10_', 'rsqrt_', 'tan_')]
+
+
+@pytest.mark.parametrize('name, inplace, outplace', ON_THE_LEAF,
+                         ids=[case[0] for case in ON_THE_LEAF])
 def test_a_leaf_that_requires_grad_is_refused_outside_no_grad(name, inplace, outplace):
-    if name in ('log_', 'log1p_', 'log2_', 'log10_', 'rsqrt_', 'tan_'):
-        pytest.skip('writes into a new tensor, not into the leaf')
     w = _start('cpu', requires_grad=True)
     with pytest.raises(RuntimeError, match='leaf Variable that requires grad'):
         inplace(w)

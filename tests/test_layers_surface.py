@@ -285,7 +285,7 @@ def test_summary_rows_for_the_new_layers(device):
     model = nn.Sequential(nn.Embedding(10, 4), nn.LayerNorm(4), nn.Unflatten(2, (2, 2)),
                           nn.GroupNorm(1, 5), nn.Upsample(scale_factor=2), nn.PReLU(5),
                           nn.Dropout2d(), nn.Flatten(), nn.Dense(3)).to(device)
-    table = model.summary((5,))                      # an Embedding first: int64 indices
+    table = model.summary((5,), print_fn=None)       # an Embedding first: int64 indices
     assert rows(table) == {
         '0 (Embedding)': ('(None, 5, 4)', 40), '1 (LayerNorm)': ('(None, 5, 4)', 8),
         '2 (Unflatten)': ('(None, 5, 2, 2)', 0), '3 (GroupNorm)': ('(None, 5, 2, 2)', 10),
@@ -446,7 +446,7 @@ def test_summary_of_an_encoder_decoder(device):
                           nn.Conv2d(4, 8, 3, stride=2, padding=1), nn.ReLU(),
                           nn.ConvTranspose2d(8, 4, 2, stride=2), nn.ReLU(),
                           nn.Conv2d(4, 1, 1)).to(device)
-    assert rows(model.summary((1, 8, 8))) == {
+    assert rows(model.summary((1, 8, 8), print_fn=None)) == {
         '0 (Conv2d)': ('(None, 4, 8, 8)', 40), '1 (ReLU)': ('(None, 4, 8, 8)', 0),
         '2 (Conv2d)': ('(None, 8, 4, 4)', 296), '3 (ReLU)': ('(None, 8, 4, 4)', 0),
         '4 (ConvTranspose2d)': ('(None, 4, 8, 8)', 132), '5 (ReLU)': ('(None, 4, 8, 8)', 0),

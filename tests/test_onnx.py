@@ -251,6 +251,7 @@ def test_param_counts_models_export(name, tmp_path):
     check_export(model, (3, 200, 200), tmp_path, batches=(1, 2))
 
 
+@pytest.mark.slow
 def test_digits_script_exports_the_trained_model(tmp_path):
     digits = _example('digits.py')
     onnx_path, weights = tmp_path / 'digits.onnx', tmp_path / 'digits.npz'

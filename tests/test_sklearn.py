@@ -240,6 +240,7 @@ def test_pipeline_and_cross_val_score():
     assert scores.shape == (3,) and scores.min() > 0.9
 
 
+@pytest.mark.slow
 def test_grid_search_over_two_processes_with_nested_parameters():
     X, y = blobs(n=90)
     net = classifier(max_epochs=5)

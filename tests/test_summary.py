@@ -30,8 +30,8 @@ def rows(table):
 
 def test_digits_network_figures(device, capsys):
     model = digits_net().to(device)
-    table = model.summary((1, 8, 8))
-    assert capsys.readouterr().out.strip() == table.strip()
+    assert model.summary((1, 8, 8)) is None          # printed once, as Keras: nothing to echo
+    table = capsys.readouterr().out
     assert rows(table) == {
         '0 (Conv2d)': ('(None, 16, 8, 8)', 160),
         '1 (ReLU)': ('(None, 16, 8, 8)', 0),
@@ -53,9 +53,9 @@ def test_digits_network_figures(device, capsys):
 def test_module_level_summary_and_print_fn(capsys):
     model = digits_net(lazy=False)
     lines = []
-    table = mdl.summary(model, (1, 8, 8), print_fn=lines.append)
+    assert mdl.summary(model, (1, 8, 8), print_fn=lines.append) is None
+    table = nn.summary(model, (1, 8, 8), print_fn=None)
     assert lines == [table]
-    assert nn.summary(model, (1, 8, 8), print_fn=None) == table
     assert capsys.readouterr().out == ''
     # without input_shape, the last one used is used again ...
     again = model.summary(print_fn=None)
@@ -63,6 +63,9 @@ def test_module_level_summary_and_print_fn(capsys):
     # ... and a built model never summarised shows unknown shapes
     no_shapes = digits_net(lazy=False).summary(print_fn=None)
     assert rows(no_shapes)['0 (Conv2d)'] == ('?', 160) and 'Total params: 6,090' in no_shapes
+    assert "Output shapes '?': pass input_shape" in no_shapes      # and says how to get them
+    assert no_shapes.splitlines()[-1] == 'e.g. model.summary((1, H, W))'
+    assert 'pass input_shape' not in again
     # in a REPL the returned table shows as the table, not as a quoted string
     assert repr(table) == str(table)
 
@@ -130,3 +133,24 @@ def test_dry_run_errors_are_annotated():
         model.summary((1, 8, 8), print_fn=None)
     notes = getattr(info.value, '__notes__', ['dry run'])
     assert any('dry run' in note for note in notes)
+
+
+def test_summary_prints_once_in_a_repl():
+    # what the interactive interpreter shows for `model.summary((1, 8, 8))`: the printed table,
+    # and no echo of a returned value after it (the issue: the table appeared twice)
+    import code
+    import contextlib
+    import io
+    shell = code.InteractiveInterpreter({'nn': nn, 'digits_net': digits_net})
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        shell.runsource('digits_net().summary((1, 8, 8))', symbol='single')
+    assert out.getvalue().count('Total params: 6,090') == 1
+
+
+@pytest.mark.parametrize('layer, hint', [
+    (nn.Conv1d(3, 4, 3), '(3, L)'), (nn.Conv2d(2, 4, 3), '(2, H, W)'), (nn.Dense(20, 3), '(20,)'),
+    (nn.ReLU(), '(1, 28, 28) for one-channel 28x28 images')])
+def test_unknown_shapes_come_with_a_hint_from_the_first_layer(layer, hint):
+    table = nn.Sequential(layer).summary(print_fn=None)
+    assert table.splitlines()[-1] == f'e.g. model.summary({hint})'

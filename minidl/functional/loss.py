@@ -347,10 +347,12 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction='mean
     validate.floating('binary_cross_entropy_with_logits', 'input', input)
     validate.reduction('binary_cross_entropy_with_logits', reduction)
     target = _as_tensor(target, input, 'binary_cross_entropy_with_logits', 'target')
+    # probabilities: integer labels (class indices) belong to cross_entropy; PyTorch refuses too
+    validate.floating('binary_cross_entropy_with_logits', 'target', target)
     if target.shape != input.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: Target size ({target.shape}) must "
                          f"be the same as input size ({input.shape})")
-    out_dtype = target.dtype if target.dtype.kind == 'f' else input.dtype
+    out_dtype = target.dtype
     # computed in the promoted dtype, weights cast to it, the result in the target's dtype (as
     # PyTorch, whose gradient keeps the input's precision)
     dtype = result_type(input, target)

@@ -70,6 +70,7 @@ def kl_div(input, target, reduction='mean', log_target=False):
     of elements, with PyTorch's warning."""
     validate.one_of('kl_div', 'reduction', reduction, ('mean', 'batchmean', 'sum', 'none'))
     input, target = _pair('kl_div', input, target)
+    validate.floating('kl_div', 'target', target)     # a distribution, as PyTorch refuses ints
     if log_target:
         loss = target.exp() * (target - input)
     else:

@@ -40,7 +40,9 @@ class Dense(Module):
                             "Dense(in_features, out_features)")
         if in_features is not None:
             validate.integer('Dense', 'in_features', in_features, minimum=0)
-        validate.integer('Dense', 'out_features', out_features, minimum=0)
+        # Linear(in, 0) is PyTorch's (an empty output); Dense(0) is a slip, refused as Keras does
+        validate.integer('Dense', 'out_features', out_features,
+                         minimum=0 if in_features is not None else 1)
         self.in_features = None
         self.out_features = int(out_features)
         self.use_bias = bool(bias)

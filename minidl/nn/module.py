@@ -370,7 +370,7 @@ class Module:
         return f"{type(self).__name__}(\n  " + '\n  '.join(lines) + '\n)'
 
     def summary(self, input_shape=None, batch_size=2, print_fn=print, **kwargs):
-        """Print and return a table of layers, output shapes and parameter counts (see
-        ``minidl.nn.summary``)."""
+        """Print a table of layers, output shapes and parameter counts; returns None, or the
+        table without printing it with ``print_fn=None`` (see ``minidl.nn.summary``)."""
         from .summary import summary
         return summary(self, input_shape, batch_size=batch_size, print_fn=print_fn, **kwargs)

@@ -85,16 +85,18 @@ def _dry_run(model, input_shape, batch_size, device, dtype):
 
 
 def summary(model, input_shape=None, batch_size=2, device=None, dtype=None, print_fn=print):
-    """Print and return a table: one row per layer (leaf module, dotted name and type), its
-    output shape (batch shown as None) and its number of parameters, then the totals.
+    """Print a table (as Keras, returning None): one row per layer (leaf module, dotted name and
+    type), its output shape (batch shown as None) and its number of parameters, then the totals.
+    ``print_fn=None`` returns the table, a str, instead of printing it; any other callable is
+    given the table once.
 
     input_shape: the shape of one sample without the batch, e.g. (1, 8, 8) (a list of shapes for
     a model with several inputs). With it the model runs once on ``batch_size`` zeros under
     no_grad in eval mode (its train/eval modes are restored afterwards), which also builds lazy
-    layers such as Dense(10); without it the output shapes are shown as '?', and a model with
-    unbuilt lazy layers is an error. Counts are of parameters (buffers such as BatchNorm's
-    running statistics are not counted); a shared parameter is counted once in the totals.
-    print_fn=None returns the table without printing it.
+    layers such as Dense(10); without it (and if no earlier call gave one) the output shapes
+    are shown as '?', with a line saying how to get them, and a model with unbuilt lazy layers
+    is an error. Counts are of parameters (buffers such as BatchNorm's running statistics are
+    not counted); a shared parameter is counted once in the totals.
     """
     if not isinstance(model, Module):
         raise TypeError(f"summary expects a Module, got {type(model).__name__}")
@@ -120,6 +122,22 @@ def summary(model, input_shape=None, batch_size=2, device=None, dtype=None, prin
                                  f"dimension, e.g. {first[1:]}") from exc
             raise
         object.__setattr__(model, '_summary_input_shape', input_shape)
+    rows = _rows(model, shapes, '?' if input_shape is None else '-')
+    total = Module.num_parameters(model)
+    trainable = Module.num_parameters(model, trainable_only=True)
+    table = _format(type(model).__name__, rows, total, trainable)
+    if input_shape is None:
+        table += ("\nOutput shapes '?': pass input_shape, one sample's shape without the "
+                  f"batch,\ne.g. model.summary({_shape_hint(model)})")
+    if print_fn is None:
+        return SummaryTable(table)
+    print_fn(table)
+    return None
+
+
+def _rows(model, shapes, unknown):
+    """(label, output shape, parameter count) per layer: each leaf module, and each container
+    that owns parameters itself; ``unknown`` stands for a shape the dry run did not see."""
     rows = []
     for name, module in model.named_modules():
         has_children = any(True for _ in module.children())
@@ -127,19 +145,31 @@ def summary(model, input_shape=None, batch_size=2, device=None, dtype=None, prin
         if has_children and not own:
             continue              # a container: its layers get their own rows
         label = f"{name} ({type(module).__name__})" if name else type(module).__name__
-        shape = shapes.get(id(module), '?' if input_shape is None else '-')
         # Module's method by name: PReLU's num_parameters attribute (PyTorch's) hides it
-        rows.append((label, shape, f"{own if has_children else Module.num_parameters(module):,}"))
-    total = Module.num_parameters(model)
-    trainable = Module.num_parameters(model, trainable_only=True)
-    table = SummaryTable(_format(type(model).__name__, rows, total, trainable))
-    if print_fn is not None:
-        print_fn(table)
-    return table
+        count = own if has_children else Module.num_parameters(module)
+        rows.append((label, shapes.get(id(module), unknown), f"{count:,}"))
+    return rows
+
+
+def _shape_hint(model):
+    """An example input_shape for ``model`` from its first layer: '(3, H, W)' for a Conv2d with 3
+    input channels, '(20,)' for a Dense with 20 input features."""
+    first = next((m for m in model.modules() if next(m.children(), None) is None), None)
+    channels, features = getattr(first, 'in_channels', None), getattr(first, 'in_features', None)
+    dims = _SPATIAL.get(type(first).__name__[-2:])
+    if isinstance(channels, int) and dims:
+        return f"({channels}, {dims})"
+    if isinstance(features, int):
+        return f"({features},)"
+    return "(1, 28, 28) for one-channel 28x28 images"
+
+
+_SPATIAL = {'1d': 'L', '2d': 'H, W', '3d': 'D, H, W'}
 
 
 class SummaryTable(str):
-    """The summary as a string that a REPL or notebook shows as the table itself."""
+    """The table that ``summary(print_fn=None)`` returns: a str that a REPL or notebook shows
+    as the table itself, not as a quoted string."""
     def __repr__(self):
         return str(self)
 
