@@ -1,5 +1,5 @@
 """Adam and AdamW: adaptive moment estimation, with L2 or decoupled weight decay and AMSGrad."""
-from .optimizer import Optimizer, _check, _check_betas, hyper, with_grads
+from .optimizer import Optimizer, check_adam_family, hyper, with_grads
 
 
 class Adam(Optimizer):
@@ -29,10 +29,7 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group):
-        _check(lambda v: v >= 0.0, 'learning rate', group['lr'])
-        _check(lambda v: v >= 0.0, 'epsilon value', group['eps'])
-        _check_betas(group['betas'])
-        _check(lambda v: v >= 0.0, 'weight_decay value', group['weight_decay'])
+        check_adam_family(group)
 
     def _update_group(self, group):
         lr, eps, weight_decay = hyper(group, 'lr', 'eps', 'weight_decay')

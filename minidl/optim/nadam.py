@@ -1,5 +1,5 @@
 """NAdam: Adam with Nesterov momentum (the next step's momentum applied now)."""
-from .optimizer import Optimizer, _check, _check_betas, hyper, with_grads
+from .optimizer import Optimizer, _check, check_adam_family, hyper, with_grads
 
 
 class NAdam(Optimizer):
@@ -32,10 +32,7 @@ class NAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group):
-        _check(lambda v: v >= 0.0, 'learning rate', group['lr'])
-        _check(lambda v: v >= 0.0, 'epsilon value', group['eps'])
-        _check_betas(group['betas'])
-        _check(lambda v: v >= 0.0, 'weight_decay value', group['weight_decay'])
+        check_adam_family(group)
         _check(lambda v: v >= 0.0, 'momentum_decay value', group['momentum_decay'])
 
     def _update_group(self, group):

@@ -33,6 +33,15 @@ def _check_betas(betas):
         _check(0.0 <= beta < 1.0, f"beta parameter at index {i}", beta)
 
 
+def check_adam_family(group):
+    """The hyperparameters Adam, AdamW, NAdam and RAdam share, checked with PyTorch's messages:
+    lr, eps and weight_decay >= 0, both betas in [0, 1)."""
+    _check(lambda v: v >= 0.0, 'learning rate', group['lr'])
+    _check(lambda v: v >= 0.0, 'epsilon value', group['eps'])
+    _check_betas(group['betas'])
+    _check(lambda v: v >= 0.0, 'weight_decay value', group['weight_decay'])
+
+
 class Optimizer:
     """Base class of all optimizers.
 

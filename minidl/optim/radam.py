@@ -1,7 +1,7 @@
 """RAdam: Adam whose adaptive step is switched on gradually, as the variance of its second
 moment estimate becomes trustworthy (rectified Adam)."""
 from .nadam import adam_gradient, update_moments
-from .optimizer import Optimizer, _check, _check_betas, hyper, with_grads
+from .optimizer import Optimizer, check_adam_family, hyper, with_grads
 
 
 class RAdam(Optimizer):
@@ -33,10 +33,7 @@ class RAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _check_group(self, group):
-        _check(lambda v: v >= 0.0, 'learning rate', group['lr'])
-        _check(lambda v: v >= 0.0, 'epsilon value', group['eps'])
-        _check_betas(group['betas'])
-        _check(lambda v: v >= 0.0, 'weight_decay value', group['weight_decay'])
+        check_adam_family(group)
 
     def _update_group(self, group):
         lr, eps, weight_decay = hyper(group, 'lr', 'eps', 'weight_decay')
