@@ -14,7 +14,7 @@ from ..ops.activation import (LogSoftmax, ReLU, Softmax, log_softmax,  # noqa: F
 from ..ops.elementwise import erf
 from ..ops.inplace import update_
 from ..ops.select import Where
-from ..tensor import Tensor, constant as _const
+from ..tensor import constant as _const
 
 __all__ = ['relu', 'leaky_relu', 'elu', 'gelu', 'softplus', 'sigmoid', 'tanh', 'softmax',
            'log_softmax']

@@ -5,7 +5,6 @@ from .. import backend, ops, validate
 from ..autograd import Function
 from ..ops.inplace import update_
 from ..ops.select import MaskedGrad
-from ..tensor import Tensor
 
 __all__ = ['linear', 'dropout', 'flatten']
 

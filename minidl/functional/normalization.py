@@ -1,7 +1,6 @@
 """Batch normalisation for (N, C), (N, C, L) and (N, C, H, W) inputs (any (N, C, *) works)."""
 from .. import backend, validate
 from ..autograd import Function
-from ..tensor import Tensor
 
 __all__ = ['batch_norm']
 

@@ -1,7 +1,7 @@
 """Embedding: a table of learned vectors, one per index (a word, a category, a position)."""
 from .. import backend, validate
 from .. import functional as F
-from ..tensor import Tensor, make
+from ..tensor import make
 from . import init
 from .module import Module, Parameter
 

@@ -3,7 +3,7 @@ import math
 
 from .. import backend, validate
 from .. import functional as F
-from ..tensor import Tensor, make
+from ..tensor import make
 from . import init
 from .module import Module, Parameter
 

@@ -8,7 +8,7 @@ eval mode the running statistics are used and nothing is updated.
 """
 from .. import backend, validate
 from .. import functional as F
-from ..tensor import Tensor, make
+from ..tensor import make
 from . import init
 from .module import Module, Parameter
 

@@ -34,8 +34,7 @@ class Adam(Optimizer):
     def _update_group(self, group):
         lr, eps, weight_decay = hyper(group, 'lr', 'eps', 'weight_decay')
         beta1, beta2 = (float(b) for b in group['betas'])
-        amsgrad, maximize = group['amsgrad'], group['maximize']
-        decoupled = group['decoupled_weight_decay']
+        amsgrad = group['amsgrad']
         for p, param, g, xp, s in with_grads(self, group):
             if not s:
                 s['step'] = 0
@@ -44,21 +43,9 @@ class Adam(Optimizer):
                 if amsgrad:
                     s['max_exp_avg_sq'] = xp.zeros_like(param)
             step = s['step'] = s['step'] + 1
-            if maximize:
-                g = -g
-            if weight_decay != 0:
-                if decoupled:
-                    param *= 1 - lr * weight_decay
-                else:
-                    g = g + weight_decay * param
+            g = adam_gradient(g, param, group, lr, weight_decay)
+            tmp = update_moments(s, g, beta1, beta2, xp)      # reused below with out=
             m, v = s['exp_avg'], s['exp_avg_sq']
-            tmp = g - m                         # the one temporary, reused below with out=
-            tmp *= 1 - beta1
-            m += tmp
-            v *= beta2
-            xp.multiply(g, g, out=tmp)
-            tmp *= 1 - beta2
-            v += tmp
             if amsgrad:
                 v = s.get('max_exp_avg_sq')
                 if v is None:                   # amsgrad switched on after the first step
@@ -84,3 +71,31 @@ class AdamW(Adam):
                  amsgrad=False, maximize=False):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize,
                          decoupled_weight_decay=True)
+
+
+def adam_gradient(g, param, group, lr, weight_decay):
+    """The gradient an Adam-family update follows: negated when maximizing; weight decay either
+    shrinks ``param`` in place (decoupled) or is added to the gradient (L2). Never modifies the
+    user's .grad."""
+    if group['maximize']:
+        g = -g
+    if weight_decay != 0:
+        if group['decoupled_weight_decay']:
+            param *= 1 - lr * weight_decay
+        else:
+            g = g + weight_decay * param
+    return g
+
+
+def update_moments(s, g, beta1, beta2, xp):
+    """exp_avg += (1 - beta1) * (g - exp_avg) (torch's lerp) and
+    exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * g * g, in place; returns a scratch array."""
+    m, v = s['exp_avg'], s['exp_avg_sq']
+    tmp = g - m
+    tmp *= 1 - beta1
+    m += tmp
+    v *= beta2
+    xp.multiply(g, g, out=tmp)
+    tmp *= 1 - beta2
+    v += tmp
+    return tmp

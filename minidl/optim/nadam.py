@@ -1,4 +1,5 @@
 """NAdam: Adam with Nesterov momentum (the next step's momentum applied now)."""
+from .adam import adam_gradient, update_moments
 from .optimizer import Optimizer, _check, check_adam_family, hyper, with_grads
 
 
@@ -57,31 +58,3 @@ class NAdam(Optimizer):
             step_m = xp.divide(s['exp_avg'], denom, out=step_g)
             step_m *= lr * mu_next / (1.0 - mu_product * mu_next)
             param -= step_m
-
-
-def adam_gradient(g, param, group, lr, weight_decay):
-    """The gradient an Adam-family update follows: negated when maximizing; weight decay either
-    shrinks ``param`` in place (decoupled) or is added to the gradient (L2). Never modifies the
-    user's .grad."""
-    if group['maximize']:
-        g = -g
-    if weight_decay != 0:
-        if group['decoupled_weight_decay']:
-            param *= 1 - lr * weight_decay
-        else:
-            g = g + weight_decay * param
-    return g
-
-
-def update_moments(s, g, beta1, beta2, xp):
-    """exp_avg += (1 - beta1) * (g - exp_avg) (torch's lerp) and
-    exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * g * g, in place; returns a scratch array."""
-    m, v = s['exp_avg'], s['exp_avg_sq']
-    tmp = g - m
-    tmp *= 1 - beta1
-    m += tmp
-    v *= beta2
-    xp.multiply(g, g, out=tmp)
-    tmp *= 1 - beta2
-    v += tmp
-    return tmp

@@ -1,6 +1,6 @@
 """RAdam: Adam whose adaptive step is switched on gradually, as the variance of its second
 moment estimate becomes trustworthy (rectified Adam)."""
-from .nadam import adam_gradient, update_moments
+from .adam import adam_gradient, update_moments
 from .optimizer import Optimizer, check_adam_family, hyper, with_grads
 
 

@@ -7,7 +7,7 @@ A callback sees the training run through attributes that ``fit`` sets before tra
 import math
 
 from ..distributed import group as dist
-from ..tensor import Tensor, make
+from ..tensor import make
 from .checkpoint import save_checkpoint
 
 
