@@ -121,10 +121,7 @@ def train_and_report(args, build_model, data, input_shape, weight_decay, label_s
     shard of the training set (a DistributedSampler), gradients are averaged
     (DistributedDataParallel), and only rank 0 prints.
     """
-    dist = None
-    if args.distributed:
-        from minidl import distributed as dist
-        dist.init()
+    dist = _join(args)
     main_process = dist is None or dist.is_main()
     say = print if main_process and not args.quiet else (lambda *a, **k: None)
     device = mdl.backend.canonical_device(args.device)
@@ -156,30 +153,52 @@ def train_and_report(args, build_model, data, input_shape, weight_decay, label_s
     counts = confusion_matrix(predicted, test.tensors[1].cpu().numpy())
     elapsed = time.perf_counter() - start
 
-    say(f"\ntrain loss {history['loss'][-1]:.4f}, train accuracy {history['accuracy'][-1]:.4f} "
-        f"after {args.epochs} epochs")
-    say('\nconfusion matrix (rows: true class, columns: predicted class)')
-    say(format_confusion(counts))
-    say(f'\nwall time: {elapsed:.1f} s on {device}' +
-        (f' x {dist.world_size()} processes' if dist else ''))
-    if args.save and main_process:
-        mdl.save(getattr(model, 'module', model).state_dict(), args.save)
-        say(f'weights saved to {args.save}')
-    if args.export and main_process:
-        mdl.onnx.export(getattr(model, 'module', model), test.tensors[0][:2].to(device),
-                        args.export)
-        dims = ', '.join(map(str, input_shape))
-        say(f"ONNX model written to {args.export}: input 'input' (batch, {dims}), output "
-            "'output' (batch, 10)")
+    where = f'{device}' + (f' x {dist.world_size()} processes' if dist else '')
+    _report(say, history, counts, elapsed, where)
     plots = []
-    if args.plot and main_process:
-        plots = write_plots(args.plot, getattr(model, 'module', model), history, test, predicted)
-    if plots:
-        say(f"pictures written: {', '.join(plots)}")
     if main_process:
+        plots = _write_outputs(args, getattr(model, 'module', model), test, input_shape, history,
+                               predicted, device, say)
         print(f"test accuracy: {result['accuracy']:.4f}")
     return dict(accuracy=result['accuracy'], history=history, confusion=counts, seconds=elapsed,
                 plots=plots)
+
+
+def _report(say, history, counts, elapsed, where):
+    """The run's summary: the last epoch's training figures, the confusion matrix and the wall
+    time on ``where`` (the device, and the number of processes)."""
+    say(f"\ntrain loss {history['loss'][-1]:.4f}, train accuracy {history['accuracy'][-1]:.4f} "
+        f"after {len(history['loss'])} epochs")
+    say('\nconfusion matrix (rows: true class, columns: predicted class)')
+    say(format_confusion(counts))
+    say(f'\nwall time: {elapsed:.1f} s on {where}')
+
+
+def _join(args):
+    """minidl.distributed, joined to the job, with --distributed; else None."""
+    if not args.distributed:
+        return None
+    from minidl import distributed as dist
+    dist.init()
+    return dist
+
+
+def _write_outputs(args, model, test, input_shape, history, predicted, device, say):
+    """What the options ask to keep of the trained ``model`` (the inner one of a data-parallel
+    wrapper, on ``device``): --save's weights, --export's ONNX file, --plot's pictures (their
+    paths)."""
+    if args.save:
+        mdl.save(model.state_dict(), args.save)
+        say(f'weights saved to {args.save}')
+    if args.export:
+        mdl.onnx.export(model, test.tensors[0][:2].to(device), args.export)
+        dims = ', '.join(map(str, input_shape))
+        say(f"ONNX model written to {args.export}: input 'input' (batch, {dims}), output "
+            "'output' (batch, 10)")
+    plots = write_plots(args.plot, model, history, test, predicted) if args.plot else []
+    if plots:
+        say(f"pictures written: {', '.join(plots)}")
+    return plots
 
 
 def write_plots(directory, model, history, test, predicted):
