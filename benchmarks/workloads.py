@@ -53,6 +53,11 @@ def minidl_w1(device):
     x, y = _digits_arrays()
     x, y = mdl.tensor(x, device=device), mdl.tensor(y, device=device)
     model = _minidl_digits_cnn().to(device)
+    return _digits_epoch(mdl, F, model, x, y)
+
+
+def _digits_epoch(mdl, F, model, x, y):
+    """W1's epoch: Adam over ``x, y`` in batches of DIGITS_BATCH; returns the last loss."""
     opt = mdl.optim.Adam(model.parameters(), lr=1e-3)
     batches = _batches(len(x), DIGITS_BATCH)
 
@@ -122,17 +127,7 @@ def minidl_dp_w1(device):
     shard = list(dist.DistributedSampler(range(len(x)), shuffle=False))
     x, y = mdl.tensor(x[shard], device=device), mdl.tensor(y[shard], device=device)
     model = dist.DistributedDataParallel(_minidl_digits_cnn().to(device))
-    opt = mdl.optim.Adam(model.parameters(), lr=1e-3)
-    batches = _batches(len(x), DIGITS_BATCH)
-
-    def epoch():
-        for s in batches:
-            loss = F.cross_entropy(model(x[s]), y[s])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-        return loss.item()
-    return epoch
+    return _digits_epoch(mdl, F, model, x, y)
 
 
 def minidl_dp_w2(device):
